@@ -1,0 +1,1 @@
+"""The `pmo` command line (Typer): thin commands over the library."""

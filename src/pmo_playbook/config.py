@@ -1,0 +1,97 @@
+"""Settings: one object built at the edge (`load_settings()`) and passed down.
+
+Ecosystem names are unprefixed (`DATABASE_URL`, `MONGODB_URI`, `OPENAI_API_KEY`); our own are
+prefixed `PMO_`. Every field is documented in `docs/configuration.md` (a test checks that).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Where the embedded PostgreSQL and other local state live when `PMO_DATA_DIR` is unset.
+
+    As root we avoid `/root`: the embedded server runs as an unprivileged system user that must
+    be able to traverse every parent folder of its data directory.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/pmo-playbook")
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "pmo-playbook"
+
+
+class Settings(BaseSettings):
+    """All configuration of PMO Playbook, read from the environment and an optional `.env` file."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # --- database -------------------------------------------------------------------------
+    # PostgreSQL 15+ URL (Neon included). Unset: a local embedded server in PMO_DATA_DIR.
+    database_url: SecretStr | None = Field(default=None, validation_alias="DATABASE_URL")
+    # Local state: the embedded PostgreSQL cluster, backups, logs.
+    data_dir: Path = Field(default_factory=default_data_dir, validation_alias="PMO_DATA_DIR")
+    # Connection pool bounds (per process).
+    db_pool_min: int = Field(default=1, ge=0, validation_alias="PMO_DB_POOL_MIN")
+    db_pool_max: int = Field(default=10, ge=1, validation_alias="PMO_DB_POOL_MAX")
+    # Seconds to wait for a connection (pool checkout and TCP connect).
+    db_connect_timeout: float = Field(default=10.0, gt=0, validation_alias="PMO_DB_CONNECT_TIMEOUT")
+    # Force transaction-pooler mode (no server-side prepared statements). Auto-detected for
+    # Neon `-pooler` hosts and port 6432 (PgBouncer) when unset.
+    db_transaction_pooler: bool | None = Field(
+        default=None, validation_alias="PMO_DB_TRANSACTION_POOLER"
+    )
+    # Folder for `pmo backup create` files (default: PMO_DATA_DIR/backups).
+    backup_dir: Path | None = Field(default=None, validation_alias="PMO_BACKUP_DIR")
+
+    # --- legacy source ------------------------------------------------------------------------
+    # Live legacy MongoDB URI, used by `pmo migrate` when `--from` is not given.
+    mongodb_uri: SecretStr | None = Field(default=None, validation_alias="MONGODB_URI")
+
+    # --- web ------------------------------------------------------------------------------
+    # Address and port `pmo serve` binds to.
+    host: str = Field(default="127.0.0.1", validation_alias="PMO_HOST")
+    port: int = Field(default=8000, ge=0, le=65535, validation_alias="PMO_PORT")
+    # Largest accepted request body, in bytes.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, validation_alias="PMO_MAX_BODY_BYTES")
+    # Secret used to sign cookies; generated and kept in PMO_DATA_DIR when unset.
+    secret_key: SecretStr | None = Field(default=None, validation_alias="PMO_SECRET_KEY")
+    # Anonymous visitors may read SOPs and projects and ask the chat.
+    public_read: bool = Field(default=True, validation_alias="PMO_PUBLIC_READ")
+
+    # --- AI -------------------------------------------------------------------------------
+    # OpenAI-compatible API key; unset means the offline answerer.
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    # Base URL of the OpenAI-compatible endpoint.
+    llm_base_url: str = Field(
+        default="https://api.openai.com/v1",
+        validation_alias=AliasChoices("PMO_LLM_BASE_URL", "OPENAI_BASE_URL"),
+    )
+    # Model name sent to the endpoint.
+    llm_model: str = Field(default="gpt-4o-mini", validation_alias="PMO_LLM_MODEL")
+
+    # --- logging --------------------------------------------------------------------------
+    # Python logging level name.
+    log_level: str = Field(default="WARNING", validation_alias="PMO_LOG_LEVEL")
+
+    @property
+    def embedded_dir(self) -> Path:
+        """The data folder of the embedded PostgreSQL cluster."""
+        return self.data_dir / "postgres"
+
+    @property
+    def backups_path(self) -> Path:
+        """Where backups are written."""
+        return self.backup_dir or (self.data_dir / "backups")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment (and `.env`), with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

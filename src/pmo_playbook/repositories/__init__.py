@@ -1,0 +1,1 @@
+"""All application SQL, one module per table. Repositories never commit."""

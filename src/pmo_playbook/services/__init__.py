@@ -1,0 +1,1 @@
+"""Business rules over repositories. Services never commit: the edge owns the transaction."""

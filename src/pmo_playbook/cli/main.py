@@ -10,8 +10,8 @@ import sys
 import traceback
 
 import typer
-from typer.exceptions import TyperException
 from pydantic import ValidationError
+from typer.exceptions import TyperException
 
 from pmo_playbook import __version__
 from pmo_playbook.cli import backup, db, demo
@@ -60,7 +60,11 @@ def run() -> None:
     try:
         result = app(standalone_mode=False)
     except TyperException as exc:  # usage errors: Typer's own message, exit 2
-        exc.show()
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            error_line(exc.format_message())
         sys.exit(exc.exit_code)
     except PmoError as exc:
         if debug:

@@ -12,6 +12,10 @@ _CREATE = "CREATE TEMPORARY TABLE pmo_check (id serial PRIMARY KEY, data jsonb N
 _INSERT = "INSERT INTO pmo_check (data) VALUES (%s)"
 _READ = "SELECT data->>'test' FROM pmo_check LIMIT 1"
 _DROP = "DROP TABLE pmo_check"
+_SCHEMA_VERSION = """
+SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN NULL
+            ELSE (SELECT max(version) FROM schema_migrations) END
+"""
 
 
 class DiagnosticsRepository:
@@ -37,3 +41,12 @@ class DiagnosticsRepository:
 
     def drop_probe_table(self) -> None:
         self.conn.execute(_DROP)
+
+    def schema_version(self) -> int | None:
+        """Highest applied migration, or None when the schema was never created."""
+        try:
+            with self.conn.transaction():
+                row = self.conn.execute(_SCHEMA_VERSION).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return None
+        return None if row is None or row[0] is None else int(row[0])

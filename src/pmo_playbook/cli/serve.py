@@ -1,0 +1,34 @@
+"""`pmo serve`: run the web application with uvicorn."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from pmo_playbook.cli.context import get_context
+from pmo_playbook.cli.output import say
+from pmo_playbook.db.pool import create_pool
+from pmo_playbook.web.app import create_app
+
+app = typer.Typer(help="Serve the web application and JSON API.")
+
+
+@app.callback(invoke_without_command=True)
+def serve(
+    ctx: typer.Context,
+    host: str | None = typer.Option(None, "--host", help="Bind address (default PMO_HOST)."),
+    port: int | None = typer.Option(None, "--port", help="Port (default PMO_PORT)."),
+) -> None:
+    """Serve PMO Playbook until interrupted."""
+    cli = get_context(ctx)
+    settings = cli.settings
+    bind_host = host or settings.host
+    bind_port = settings.port if port is None else port
+    pool = create_pool(cli.database_url(), settings)
+    application = create_app(settings, pool=pool)
+    say(f"PMO Playbook at http://{bind_host}:{bind_port}/ (API docs at /docs); Ctrl+C stops it.")
+    try:
+        uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning")
+    finally:
+        if not pool.closed:
+            pool.close()

@@ -1,0 +1,12 @@
+"""JSON API routers at the legacy paths; `api_routers()` lists every module's `router`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from pmo_playbook.web.api import health
+
+
+def api_routers() -> list[APIRouter]:
+    """Every JSON router, in the order they are mounted."""
+    return [health.router]

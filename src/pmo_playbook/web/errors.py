@@ -1,0 +1,94 @@
+"""One error envelope for every /api error: {"error": "<message>", "code": "...", "details": {}}.
+
+Expected errors (`PmoError`) carry their status; validation errors are 422 (or 400 where a
+legacy route says so); anything unexpected is logged once with its traceback and answered 500
+without internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pmo_playbook.errors import PmoError
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "INVALID_INPUT",
+    429: "RATE_LIMITED",
+}
+
+
+def envelope(
+    status: int,
+    message: str,
+    code: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The JSON error response every /api route returns."""
+    body = {"error": message, "code": code, "details": details or {}}
+    return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> dict[str, Any]:
+    problems = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        problems.append({"field": ".".join(loc), "message": str(err.get("msg", ""))})
+    return {"problems": problems}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the envelope for PmoError, validation errors, HTTP errors and crashes."""
+
+    @app.exception_handler(PmoError)
+    async def _pmo_error(request: Request, exc: PmoError) -> JSONResponse:
+        if exc.status >= 500:
+            log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
+        return envelope(exc.status, exc.message, exc.code, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _validation_details(exc)
+        first = details["problems"][0] if details["problems"] else {"field": "", "message": ""}
+        where = f"{first['field']}: " if first["field"] else ""
+        return envelope(
+            422, f"Invalid request: {where}{first['message']}", "INVALID_INPUT", details
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").title()
+        return envelope(exc.status_code, message, code)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        request_id = getattr(request.state, "request_id", "")
+        log.exception(
+            "unexpected error in %s %s (request %s)", request.method, request.url.path, request_id
+        )
+        # Crashes are answered by the outermost middleware, past the request-id middleware:
+        # set the header here so the client can quote it.
+        return envelope(
+            500,
+            "An unexpected error occurred. Please try again.",
+            "INTERNAL_ERROR",
+            {"requestId": request_id} if request_id else None,
+            headers={"x-request-id": request_id} if request_id else None,
+        )

@@ -1,0 +1,5 @@
+"""Pydantic models of the legacy documents (natural JSON, legacy camelCase keys).
+
+`common` holds the shared helpers (ISO dates in the natural form, ObjectId-like ids, the row
+to legacy-JSON rendering); one module per collection holds its document models.
+"""

@@ -1,0 +1,73 @@
+"""Chat sessions (legacy collection `chat_histories`) and their messages.
+
+A session row keeps its typed columns (session_id, user_id = owner key, status, times) beside
+the natural-JSON document. Messages are append-only, so a message's position is stable: legacy
+messages (stored without an id) are addressed as `msg-<index>` and new ones are stored with
+`"messageId": "msg-<index>"`, so both forms agree (D21, D28).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MESSAGE_ROLES = ("user", "assistant", "system")
+SESSION_STATUSES = ("active", "completed", "abandoned")
+SOP_ID_PATTERN = r"^SOP-[0-9]{3,}$"
+SESSION_ID_MAX = 200
+MESSAGE_MAX_CHARS = 100_000
+
+_POSITIONAL = re.compile(r"^msg-([0-9]{1,9})$")
+
+
+def message_id_at(index: int) -> str:
+    """The stable id of the message at `index` (0-based) of a session."""
+    return f"msg-{index}"
+
+
+def index_of_message_id(message_id: str) -> int | None:
+    """The position a `msg-<index>` id designates, or None for any other form."""
+    match = _POSITIONAL.match(message_id)
+    return int(match.group(1)) if match else None
+
+
+class NewMessage(BaseModel):
+    """A message about to be appended: legacy keys; unknown keys kept as given."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    role: str = Field(pattern="^(user|assistant|system)$")
+    content: str = Field(max_length=MESSAGE_MAX_CHARS)
+    timestamp: str | None = None
+    selectedSopId: str | None = Field(default=None, pattern=SOP_ID_PATTERN)
+    confidence: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+
+
+class ChatSession(BaseModel):
+    """One chat_histories row: typed columns plus the natural-JSON document."""
+
+    legacy_id: str | None
+    session_id: str
+    user_id: str | None
+    status: str
+    started_at: datetime
+    last_active: datetime
+    created_at: datetime
+    updated_at: datetime
+    data: dict[str, Any]
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        raw = self.data.get("messages")
+        return [m for m in raw if isinstance(m, dict)] if isinstance(raw, list) else []
+
+
+def message_with_id(message: dict[str, Any], index: int) -> dict[str, Any]:
+    """The message as the API shows it: its stored `messageId`, or its positional id."""
+    out = dict(message)
+    if not isinstance(out.get("messageId"), str) or not out["messageId"]:
+        out["messageId"] = message_id_at(index)
+    return out

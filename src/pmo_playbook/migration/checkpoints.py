@@ -1,0 +1,120 @@
+"""Runs and checkpoints: where a migration stands, committed with the batch it covers.
+
+A run is identified by the source's fingerprint. Starting a run resumes the newest unfinished
+run of the same fingerprint (a killed run), otherwise opens a new one; a finished migration is
+re-run from the start and the upsert reports every row as unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg.types.json import Jsonb
+
+from pmo_playbook.migration.sources.base import Source, SourceCollection
+
+_FIND_OPEN_RUN = (
+    "SELECT id FROM migration_runs WHERE source_fingerprint = %s AND status = 'running' "
+    "ORDER BY started_at DESC LIMIT 1"
+)
+_NEW_RUN = (
+    "INSERT INTO migration_runs (source_fingerprint, source_kind, source_description, "
+    "include_unmapped) VALUES (%s, %s, %s, %s) RETURNING id"
+)
+_FINISH_RUN = (
+    "UPDATE migration_runs SET status = %s, finished_at = now(), report = %s WHERE id = %s"
+)
+_CHECKPOINTS = (
+    "SELECT collection, next_index, last_legacy_id, read, inserted, updated, unchanged, "
+    "quarantined, identical, different, dangling_refs, seconds, done "
+    "FROM migration_checkpoints WHERE run_id = %s"
+)
+_SAVE = """
+INSERT INTO migration_checkpoints AS c (run_id, collection, next_index, last_legacy_id, read,
+    inserted, updated, unchanged, quarantined, identical, different, dangling_refs, seconds, done)
+VALUES (%(run_id)s, %(collection)s, %(next_index)s, %(last_legacy_id)s, %(read)s, %(inserted)s,
+    %(updated)s, %(unchanged)s, %(quarantined)s, %(identical)s, %(different)s, %(dangling_refs)s,
+    %(seconds)s, %(done)s)
+ON CONFLICT (run_id, collection) DO UPDATE SET next_index = EXCLUDED.next_index,
+    last_legacy_id = EXCLUDED.last_legacy_id, read = EXCLUDED.read,
+    inserted = EXCLUDED.inserted, updated = EXCLUDED.updated, unchanged = EXCLUDED.unchanged,
+    quarantined = EXCLUDED.quarantined, identical = EXCLUDED.identical,
+    different = EXCLUDED.different, dangling_refs = EXCLUDED.dangling_refs,
+    seconds = EXCLUDED.seconds, done = EXCLUDED.done, updated_at = now()
+"""
+_COUNTERS = (
+    "read", "inserted", "updated", "unchanged", "quarantined", "identical", "different",
+    "dangling_refs",
+)  # fmt: skip
+
+
+@dataclass
+class Checkpoint:
+    """Progress of one collection within one run."""
+
+    collection: str
+    next_index: int = 0
+    last_legacy_id: str | None = None
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    identical: int = 0
+    different: int = 0
+    dangling_refs: int = 0
+    seconds: float = 0.0
+    done: bool = False
+
+    def add(self, other: dict[str, int]) -> None:
+        """Add one batch's counters."""
+        for name in _COUNTERS:
+            setattr(self, name, getattr(self, name) + other.get(name, 0))
+
+
+def fingerprint(source: Source, collections: list[SourceCollection], unmapped: bool) -> str:
+    """A stable identity of the source and options: same input → same run to resume."""
+    parts = [source.kind, source.description, str(unmapped)]
+    parts += [f"{c.name}:{c.count}:{c.size_bytes}" for c in collections]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def open_run(
+    conn: psycopg.Connection[Any], source: Source, fp: str, include_unmapped: bool
+) -> tuple[int, bool, dict[str, Checkpoint]]:
+    """Resume the newest unfinished run of this source, or start one (committed at once)."""
+    with conn.transaction():
+        row = conn.execute(_FIND_OPEN_RUN, (fp,)).fetchone()
+        if row is not None:
+            run_id = int(row[0])
+            points = {}
+            for r in conn.execute(_CHECKPOINTS, (run_id,)).fetchall():
+                points[r[0]] = Checkpoint(*r)
+            return run_id, True, points
+        new = conn.execute(
+            _NEW_RUN, (fp, source.kind, source.description, include_unmapped)
+        ).fetchone()
+        assert new is not None
+        return int(new[0]), False, {}
+
+
+def save(conn: psycopg.Connection[Any], run_id: int, point: Checkpoint) -> None:
+    """Write the checkpoint inside the caller's (batch) transaction."""
+    params = {"run_id": run_id, **point.__dict__}
+    conn.execute(_SAVE, params)
+
+
+def finish_run(
+    conn: psycopg.Connection[Any], run_id: int, status: str, report: dict[str, Any]
+) -> None:
+    """Mark the run finished (the load completed; a later run starts over) or failed."""
+    with conn.transaction():
+        conn.execute(_FINISH_RUN, (status, Jsonb(report, dumps=_dumps), run_id))
+
+
+def _dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()

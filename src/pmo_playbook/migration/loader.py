@@ -1,0 +1,124 @@
+"""Load a legacy source into PostgreSQL: streamed batches, COPY, one set-based upsert each.
+
+Per batch, in ONE transaction: encode every document with the codec and derive its columns
+(mapping.py); documents that cannot be rows are quarantined; the rest are COPYed (binary) into a
+TEMP staging table; rows whose natural key another `_id` holds are moved to quarantine by one
+DELETE ... USING; one INSERT ... SELECT ... ON CONFLICT (legacy_id) DO UPDATE WHERE <row differs>
+writes the batch; the stored rows are read back and decoded (verification from what the
+application reads); the checkpoint is saved; COMMIT. A killed run resumes at its checkpoint.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import orjson
+import psycopg
+
+from pmo_playbook.migration import checkpoints, quarantine, staging
+from pmo_playbook.migration.batch import Batch, prepare_batch
+from pmo_playbook.migration.checkpoints import Checkpoint
+from pmo_playbook.migration.mapping import TableSpec
+from pmo_playbook.migration.progress import NullProgress, ProgressSink
+from pmo_playbook.migration.rowcodec import RowCodec
+from pmo_playbook.migration.sources.base import ResumePoint, Source, SourceDocument
+
+DEFAULT_BATCH_SIZE = 2000
+
+
+@dataclass
+class LoadOptions:
+    """Knobs of a load."""
+
+    batch_size: int = DEFAULT_BATCH_SIZE
+    include_unmapped: bool = False
+    progress: ProgressSink = field(default_factory=NullProgress)
+
+
+def _documents(
+    source: Source, collection: str, point: Checkpoint, codec: RowCodec
+) -> Iterator[SourceDocument]:
+    resume = None
+    if point.next_index:
+        last = codec.id_value(point.last_legacy_id) if point.last_legacy_id else None
+        resume = ResumePoint(index=point.next_index, last_id=last)
+    return iter(source.documents(collection, resume))
+
+
+def load_collection(
+    conn: psycopg.Connection[Any],
+    source: Source,
+    collection: str,
+    spec: TableSpec,
+    run_id: int,
+    point: Checkpoint,
+    options: LoadOptions,
+    total: int | None,
+) -> Checkpoint:
+    """Stream one collection from its checkpoint to the end, batch by batch."""
+    codec = RowCodec(collection, spec)
+    docs = _documents(source, collection, point, codec)
+    options.progress.start(collection, total, point.next_index)
+    while True:
+        started = time.perf_counter()
+        chunk = list(islice(docs, options.batch_size))
+        if not chunk:
+            break
+        with conn.transaction():
+            counts = write_batch(conn, prepare_batch(chunk, codec, spec, point.next_index), run_id)
+            point.add(counts)
+            point.next_index += len(chunk)
+            point.last_legacy_id = counts_last_id(chunk, codec) or point.last_legacy_id
+            point.seconds += time.perf_counter() - started
+            checkpoints.save(conn, run_id, point)
+        options.progress.advance(collection, len(chunk))
+    with conn.transaction():
+        point.done = True
+        checkpoints.save(conn, run_id, point)
+    options.progress.finish(collection)
+    return point
+
+
+def counts_last_id(chunk: list[SourceDocument], codec: RowCodec) -> str | None:
+    """The canonical `_id` of the batch's last document (the live source resumes after it)."""
+    return codec.legacy_id_of(chunk[-1].raw)
+
+
+def write_batch(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None) -> dict[str, int]:
+    """Stage, quarantine conflicts, upsert, read back and compare: the caller's transaction."""
+    spec, codec = batch.spec, batch.codec
+    counts = {"read": batch.read, "quarantined": 0, "dangling_refs": batch.dangling}
+    entries = list(batch.rejected)
+    if batch.rows:
+        conn.execute(staging.create_stage(spec))
+        with conn.cursor() as cur:
+            with cur.copy(staging.copy_stage(spec)) as copy:
+                copy.set_types([t for _, t in staging.stage_columns(spec)])
+                for row in batch.rows:
+                    copy.write_row(row)
+            for key in spec.unique_keys:
+                for ord_, holder in cur.execute(staging.delete_conflicts(spec, key)).fetchall():
+                    entries.append(batch.conflict_entry(ord_, key, holder))
+            if spec.table == "agent_sops":
+                found = cur.execute(staging.COUNT_DANGLING).fetchone()
+                counts["dangling_refs"] += int(found[0]) if found else 0
+            flags = [r[0] for r in cur.execute(staging.upsert(spec)).fetchall()]
+            quarantine.resolve_staged(conn, run_id, batch.collection)
+            stored = cur.execute(staging.read_back(spec)).fetchall()
+        counts["inserted"] = sum(1 for f in flags if f)
+        counts["updated"] = len(flags) - counts["inserted"]
+        counts["unchanged"] = len(batch.rows) - (len(entries) - len(batch.rejected)) - len(flags)
+        identical, different = codec.compare_rows(stored, batch.raw_by_ord)
+        counts["identical"], counts["different"] = identical, len(different)
+    quarantine.record(conn, run_id, entries)
+    counts["quarantined"] = len(entries)
+    return counts
+
+
+def json_dumps(obj: Any) -> bytes:
+    """Fast JSON for COPY (orjson; the codec already removed what JSON cannot hold)."""
+    return orjson.dumps(obj)

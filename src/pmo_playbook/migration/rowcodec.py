@@ -1,0 +1,129 @@
+"""The codec as the loader, verifier and exporter use it: one collection, its shape, its columns.
+
+A thin adapter over `codec.py` (owned by the codec engineer): it binds the collection's
+`LegacyShape`, derives the canonical Extended JSON of `_id` for quarantine entries, and compares
+a stored row with the source bytes (decoded document AND re-derived typed columns), naming the
+differing field paths when they differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import bson
+from bson import json_util
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
+from bson.son import SON
+
+from pmo_playbook.migration import codec
+from pmo_playbook.migration.legacy_shape import LegacyShape, shape_for
+from pmo_playbook.migration.mapping import TableSpec
+from pmo_playbook.migration.staging import compared_columns
+
+_RAW_OPTIONS: CodecOptions[Any] = CodecOptions(document_class=SON, tz_aware=True)
+_MAX_PATHS = 10
+
+
+class RowCodec:
+    """Encode/decode documents of one source collection into rows of its table."""
+
+    def __init__(self, collection: str, spec: TableSpec) -> None:
+        self.collection = collection
+        self.spec = spec
+        self.shape: LegacyShape | None = shape_for(collection)
+        names = spec.column_names
+        self._compared = [names.index(n) for n in compared_columns(spec)]
+
+    def encode(self, raw: bytes) -> codec.EncodedDocument:
+        return codec.encode_document(raw, self.shape)
+
+    def decode(self, legacy_id: str, data: dict[str, Any], annotations: Any) -> bytes:
+        return codec.decode_document(legacy_id, data, annotations, self.shape)
+
+    def ejson(self, raw: bytes) -> str:
+        return codec.canonical_ejson(raw)
+
+    def id_value(self, legacy_id: str) -> Any:
+        return codec.id_value_from_legacy_id(legacy_id)
+
+    def doc_id_ejson(self, legacy_id: str) -> str:
+        """The `_id` as canonical Extended JSON (for quarantine entries)."""
+        return json_util.dumps(
+            {"_id": self.id_value(legacy_id)}, json_options=json_util.CANONICAL_JSON_OPTIONS
+        )[len('{"_id": ') : -1]
+
+    def legacy_id_of(self, raw: bytes) -> str | None:
+        """The canonical `_id` text of a raw document (None when it has none)."""
+        doc = RawBSONDocument(raw)
+        return codec.legacy_id_for(doc["_id"]) if "_id" in doc else None
+
+    def columns_of(self, data: dict[str, Any], legacy_id: str) -> tuple[Any, ...]:
+        """The compared typed columns, re-derived from `data`."""
+        values = self.spec.extract(data, legacy_id)
+        return tuple(values[i] for i in self._compared)
+
+    def row_differences(self, row: Sequence[Any], raw: bytes) -> list[str]:
+        """Paths where a stored row (legacy_id, data, annotations, *cols) differs from `raw`."""
+        legacy_id, data, annotations = row[0], row[1], row[2]
+        try:
+            decoded = self.decode(legacy_id, data, annotations)
+        except Exception as exc:  # a row the codec cannot decode is a difference, named
+            return [f"(row cannot be decoded: {exc})"]
+        paths = [] if decoded == raw else diff_paths(raw, decoded)
+        if decoded != raw and not paths:
+            paths = ["(byte-level difference: key order or types)"]
+        try:
+            derived = self.columns_of(data, legacy_id)
+        except Exception as exc:
+            return [*paths, f"(columns cannot be derived: {exc})"]
+        stored = tuple(row[3:])
+        names = compared_columns(self.spec)
+        paths += [f"column {n}" for n, a, b in zip(names, derived, stored, strict=True) if a != b]
+        return paths
+
+    def compare_rows(
+        self, stored: list[tuple[Any, ...]], raw_by_ord: dict[int, bytes]
+    ) -> tuple[int, list[tuple[str, list[str]]]]:
+        """(identical count, [(legacy_id, paths)]) for rows read back as (ord, *row)."""
+        identical, different = 0, []
+        for row in stored:
+            paths = self.row_differences(row[1:], raw_by_ord[row[0]])
+            if paths:
+                different.append((row[1], paths))
+            else:
+                identical += 1
+        return identical, different
+
+
+def diff_paths(a: bytes, b: bytes) -> list[str]:
+    """Field paths where two BSON documents differ (value, type or key order), first few."""
+    out: list[str] = []
+    _diff(bson.decode(a, _RAW_OPTIONS), bson.decode(b, _RAW_OPTIONS), "", out)
+    return out[:_MAX_PATHS]
+
+
+def _diff(x: Any, y: Any, path: str, out: list[str]) -> None:
+    if len(out) >= _MAX_PATHS:
+        return
+    if isinstance(x, dict) and isinstance(y, dict):
+        for key in dict.fromkeys([*x.keys(), *y.keys()]):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in x or key not in y:
+                out.append(sub)
+            else:
+                _diff(x[key], y[key], sub, out)
+        if not out and list(x.keys()) != list(y.keys()):
+            out.append(f"{path or '(root)'} (key order)")
+    elif isinstance(x, list) and isinstance(y, list):
+        if len(x) != len(y):
+            out.append(f"{path} (length {len(x)} vs {len(y)})")
+        for i, (p, q) in enumerate(zip(x, y, strict=False)):
+            _diff(p, q, f"{path}.{i}", out)
+    elif (type(x) is not type(y) or x != y) and not _both_nan(x, y):
+        out.append(path or "(root)")
+
+
+def _both_nan(x: Any, y: Any) -> bool:
+    return type(x) is type(y) and x != x and y != y

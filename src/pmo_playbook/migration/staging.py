@@ -1,0 +1,161 @@
+"""The set-based SQL of one batch: staging table, COPY, conflicts, upsert, read-back.
+
+Every statement is built from a `TableSpec` with `psycopg.sql` (identifiers quoted, values
+bound). The staging table is a TEMP table dropped at COMMIT, so each batch is self-contained and
+safe behind a transaction pooler.
+"""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from pmo_playbook.migration.mapping import TableSpec
+
+STAGE = sql.Identifier("pmo_stage")
+_BASE = (
+    ("ord", "integer"),
+    ("legacy_id", "text"),
+    ("data", "jsonb"),
+    ("bson_annotations", "jsonb"),
+)
+_FK_REF = "human_sop_ref"  # staged on agent_sops, resolved to human_sop_id by a join
+_NOT_COMPARED = frozenset({"updated_at", _FK_REF})  # trigger-managed / resolved by join
+
+
+def stage_columns(spec: TableSpec) -> list[tuple[str, str]]:
+    """(name, type) of the staging table, in COPY order."""
+    return [*_BASE, *((c.name, c.pg_type) for c in spec.columns)]
+
+
+def create_stage(spec: TableSpec) -> sql.Composed:
+    cols = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in stage_columns(spec)
+    )
+    return sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(STAGE, cols)
+
+
+def copy_stage(spec: TableSpec) -> sql.Composed:
+    names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in stage_columns(spec))
+    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(STAGE, names)
+
+
+def _key_match(spec: TableSpec, key: tuple[str, ...]) -> sql.Composable:
+    parts = []
+    for col in key:
+        t, s = sql.Identifier("t", col), sql.Identifier("s", col)
+        if col in spec.lower_keys:
+            parts.append(sql.SQL("lower({}) = lower({})").format(t, s))
+        else:
+            parts.append(sql.SQL("{} = {}").format(t, s))
+    return sql.SQL(" AND ").join(parts)
+
+
+def delete_conflicts(spec: TableSpec, key: tuple[str, ...]) -> sql.Composed:
+    """Remove staged rows whose natural key another legacy_id already holds; name both."""
+    return sql.SQL(
+        "DELETE FROM {stage} s USING {table} t WHERE {match} "
+        "AND t.legacy_id IS DISTINCT FROM s.legacy_id RETURNING s.ord, t.legacy_id"
+    ).format(stage=STAGE, table=sql.Identifier(spec.table), match=_key_match(spec, key))
+
+
+COUNT_DANGLING = sql.SQL(
+    "SELECT count(*) FROM {} s WHERE s.human_sop_ref IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM human_sops h WHERE h.legacy_id = s.human_sop_ref)"
+).format(STAGE)
+
+
+def _target_columns(spec: TableSpec) -> list[str]:
+    names = [n for n in spec.column_names if n != _FK_REF]
+    if _FK_REF in spec.column_names:
+        names.append("human_sop_id")
+    return ["legacy_id", "data", "bson_annotations", *names]
+
+
+def upsert(spec: TableSpec) -> sql.Composed:
+    """One INSERT ... SELECT ... ON CONFLICT DO UPDATE WHERE <row differs> for the batch.
+
+    RETURNING (xmax = 0) tells inserted (true) from updated (false); unchanged rows return
+    nothing, so unchanged = staged - returned.
+    """
+    target = _target_columns(spec)
+    table = sql.Identifier(spec.table)
+    selects: list[sql.Composable] = []
+    for name in target:
+        if name == "human_sop_id":
+            selects.append(
+                sql.SQL("(SELECT h.id FROM human_sops h WHERE h.legacy_id = s.human_sop_ref)")
+            )
+        else:
+            selects.append(sql.Identifier("s", name))
+    updated = [n for n in target if n not in spec.conflict_target]
+    return sql.SQL(
+        "INSERT INTO {table} AS t ({cols}) SELECT {selects} FROM {stage} s ORDER BY s.ord "
+        "ON CONFLICT ({conflict}) DO UPDATE SET {sets} "
+        "WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING (t.xmax = 0)"
+    ).format(
+        table=table,
+        cols=sql.SQL(", ").join(map(sql.Identifier, target)),
+        selects=sql.SQL(", ").join(selects),
+        stage=STAGE,
+        conflict=sql.SQL(", ").join(map(sql.Identifier, spec.conflict_target)),
+        sets=sql.SQL(", ").join(
+            sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(n), sql.Identifier(n))
+            for n in updated
+        ),
+        old=sql.SQL(", ").join(sql.Identifier("t", n) for n in updated),
+        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(n)) for n in updated),
+    )
+
+
+def compared_columns(spec: TableSpec) -> list[str]:
+    """Typed columns verification re-derives from `data` and compares with the row."""
+    return [n for n in spec.column_names if n not in _NOT_COMPARED]
+
+
+def _row_select(spec: TableSpec) -> sql.Composable:
+    cols = [sql.Identifier("t", n) for n in ("legacy_id", "data", "bson_annotations")]
+    cols += [sql.Identifier("t", n) for n in compared_columns(spec)]
+    return sql.SQL(", ").join(cols)
+
+
+def read_back(spec: TableSpec) -> sql.Composed:
+    """The stored rows of the staged documents, as the application reads them."""
+    join: sql.Composable = sql.SQL("t.legacy_id = s.legacy_id")
+    if spec.scope_column:
+        join = sql.SQL("{} AND t.{} = s.{}").format(
+            join, sql.Identifier(spec.scope_column), sql.Identifier(spec.scope_column)
+        )
+    return sql.SQL("SELECT s.ord, {cols} FROM {stage} s JOIN {table} t ON {join}").format(
+        cols=_row_select(spec), stage=STAGE, table=sql.Identifier(spec.table), join=join
+    )
+
+
+def rows_by_ids(spec: TableSpec) -> sql.Composed:
+    """Rows for a list of legacy ids (verify), with any open quarantine entry of each id."""
+    scope: sql.Composable = sql.SQL("")
+    if spec.scope_column:
+        scope = sql.SQL(" AND t.{} = %(collection)s").format(sql.Identifier(spec.scope_column))
+    return sql.SQL(
+        "SELECT i.legacy_id, q.id, {cols} FROM unnest(%(ids)s::text[]) AS i(legacy_id) "
+        "LEFT JOIN {table} t ON t.legacy_id = i.legacy_id{scope} "
+        "LEFT JOIN migration_quarantine q ON q.collection = %(collection)s "
+        "AND q.legacy_id = i.legacy_id AND q.resolved_at IS NULL"
+    ).format(cols=_row_select(spec), table=sql.Identifier(spec.table), scope=scope)
+
+
+def count_rows(spec: TableSpec) -> sql.Composed:
+    if spec.scope_column:
+        return sql.SQL("SELECT count(*) FROM {} WHERE {} = %(collection)s").format(
+            sql.Identifier(spec.table), sql.Identifier(spec.scope_column)
+        )
+    return sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(spec.table))
+
+
+def export_rows(spec: TableSpec) -> sql.Composed:
+    """Every row of the table (or of one unmapped collection) in insertion order, for export."""
+    where: sql.Composable = sql.SQL("")
+    if spec.scope_column:
+        where = sql.SQL(" WHERE {} = %(collection)s").format(sql.Identifier(spec.scope_column))
+    return sql.SQL("SELECT legacy_id, data, bson_annotations FROM {}{} ORDER BY id").format(
+        sql.Identifier(spec.table), where
+    )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pmo_playbook.web.api import health
+from pmo_playbook.web.api import content, files, health, projects, sops
 
 
 def api_routers() -> list[APIRouter]:
     """Every JSON router, in the order they are mounted."""
-    return [health.router]
+    return [health.router, projects.router, content.router, files.router, sops.router]

@@ -65,6 +65,25 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(default=None, validation_alias="PMO_SECRET_KEY")
     # Anonymous visitors may read SOPs and projects and ask the chat.
     public_read: bool = Field(default=True, validation_alias="PMO_PUBLIC_READ")
+    # Secure flag of the auth cookies: unset = automatic (set when the request is https, directly
+    # or per X-Forwarded-Proto); true/false forces it.
+    session_cookie_secure: bool | None = Field(
+        default=None, validation_alias="PMO_SESSION_COOKIE_SECURE"
+    )
+    # Lifetime of a login session (seconds).
+    session_max_age_seconds: int = Field(
+        default=43_200, ge=60, validation_alias="PMO_SESSION_MAX_AGE_SECONDS"
+    )
+    # Failed logins for one account before it is locked for PMO_LOGIN_LOCKOUT_SECONDS.
+    login_max_failures: int = Field(default=5, ge=1, validation_alias="PMO_LOGIN_MAX_FAILURES")
+    # Failed logins from one client IP (any accounts) before that IP is locked.
+    login_max_failures_per_ip: int = Field(
+        default=20, ge=1, validation_alias="PMO_LOGIN_MAX_FAILURES_PER_IP"
+    )
+    # Lockout length, and the window in which failures are counted (seconds).
+    login_lockout_seconds: int = Field(
+        default=900, ge=1, validation_alias="PMO_LOGIN_LOCKOUT_SECONDS"
+    )
 
     # --- AI -------------------------------------------------------------------------------
     # OpenAI-compatible API key; unset means the offline answerer.

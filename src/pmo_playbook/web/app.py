@@ -17,6 +17,7 @@ from pmo_playbook.config import Settings, load_settings
 from pmo_playbook.db.embedded import resolve_database_url
 from pmo_playbook.db.pool import create_pool
 from pmo_playbook.web.api import api_routers
+from pmo_playbook.web.auth import install_auth
 from pmo_playbook.web.errors import install_error_handlers
 from pmo_playbook.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 
@@ -29,6 +30,9 @@ def register_extension(extension: AppExtension) -> None:
     """Let a layer (pages, authentication) add routes or state to every app created."""
     if extension not in _extensions:
         _extensions.append(extension)
+
+
+register_extension(install_auth)  # authentication is part of every app
 
 
 def create_app(settings: Settings | None = None, *, pool: ConnectionPool | None = None) -> FastAPI:

@@ -1,0 +1,183 @@
+"""The auth edge: resolve the caller, gate anonymous access, check CSRF, write auth cookies.
+
+Runs for every HTTP request of an app built by `create_app` (installed by `install_auth`). When
+a test replaces `app.state.actor_resolver` with its own function, authentication is replaced
+wholesale and this middleware steps aside (no cookies, no CSRF check, no gate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pmo_playbook.config import Settings
+from pmo_playbook.services.auth import load_secret_key
+from pmo_playbook.web.auth.context import STATE_KEY, AuthContext, resolve_actor, resolve_context
+from pmo_playbook.web.auth.cookies import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    VISITOR_COOKIE,
+    VISITOR_MAX_AGE,
+    cookie_headers,
+    cookie_secure,
+)
+from pmo_playbook.web.auth.csrf import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, tokens_match
+from pmo_playbook.web.errors import envelope
+
+# Reachable without logging in when PMO_PUBLIC_READ=false.
+PUBLIC_PATHS = frozenset(
+    {"/login", "/logout", "/api/auth/login", "/api/auth/logout", "/api/auth/me", "/healthz"}
+)
+PUBLIC_PREFIXES = ("/static/", "/favicon")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def secret_of(app: Any, settings: Settings) -> bytes:
+    """The signing secret, loaded once per app (lazily: creating an app does no I/O)."""
+    secret: bytes | None = getattr(app.state, "auth_secret", None)
+    if secret is None:
+        secret = load_secret_key(settings)
+        app.state.auth_secret = secret
+    return secret
+
+
+class AuthMiddleware:
+    """Pure ASGI middleware (keeps streaming responses intact)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        starlette_app = scope.get("app")
+        if scope["type"] != "http" or starlette_app is None:
+            await self.app(scope, receive, send)
+            return
+        if getattr(starlette_app.state, "actor_resolver", None) is not resolve_actor:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        secret = secret_of(starlette_app, self.settings)
+        ctx = await run_in_threadpool(resolve_context, request, starlette_app.state.pool, secret)
+        scope.setdefault("state", {})[STATE_KEY] = ctx
+        refusal = await self._refusal(request, ctx, receive)
+        if isinstance(refusal, Response):
+            await refusal(scope, receive, send)
+            return
+        replay = refusal if refusal is not None else receive
+        await self.app(scope, replay, self._with_cookies(request, ctx, send))
+
+    async def _refusal(
+        self, request: Request, ctx: AuthContext, receive: Receive
+    ) -> Response | Receive | None:
+        """A response that ends the request, or a replaying `receive` when the body was read."""
+        if ctx.invalid_bearer:
+            return envelope(
+                401,
+                "Invalid or revoked API token.",
+                "UNAUTHORIZED",
+                headers={"www-authenticate": "Bearer"},
+            )
+        if not self.settings.public_read and ctx.actor.is_anonymous and not _public(request):
+            return _login_required(request)
+        if request.method in SAFE_METHODS or not ctx.cookie_credential or ctx.csrf_token is None:
+            return None
+        provided = request.headers.get(CSRF_HEADER)
+        replay: Receive | None = None
+        content_type = request.headers.get("content-type", "")
+        if provided is None and content_type.startswith(_FORM_TYPES):
+            body = await _read_body(receive)
+            form = await Request(request.scope, _replayer(body, receive)).form()
+            field = form.get(CSRF_FIELD)
+            provided = field if isinstance(field, str) else None
+            replay = _replayer(body, receive)
+        if not tokens_match(ctx.csrf_token, provided):
+            return envelope(
+                403,
+                "CSRF token missing or invalid: send the X-CSRF-Token header (or the "
+                "csrf_token form field) with the value of the pmo_csrf cookie.",
+                "CSRF_FAILED",
+            )
+        return replay
+
+    def _with_cookies(self, request: Request, ctx: AuthContext, send: Send) -> Send:
+        """Wrap `send` to add the visitor/CSRF cookies and clear a dead session cookie."""
+        secure = cookie_secure(request, self.settings.session_cookie_secure)
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                already = " ".join(headers.getlist("set-cookie"))
+                extra: list[tuple[bytes, bytes]] = []
+                if ctx.new_visitor_cookie:
+                    extra += cookie_headers(
+                        VISITOR_COOKIE,
+                        ctx.new_visitor_cookie,
+                        max_age=VISITOR_MAX_AGE,
+                        secure=secure,
+                    )
+                if ctx.stale_session_cookie and f"{SESSION_COOKIE}=" not in already:
+                    extra += cookie_headers(SESSION_COOKIE, "", max_age=0, secure=secure)
+                wanted = ctx.csrf_token
+                if (
+                    wanted
+                    and request.cookies.get(CSRF_COOKIE) != wanted
+                    and f"{CSRF_COOKIE}=" not in already
+                ):
+                    extra += cookie_headers(
+                        CSRF_COOKIE,
+                        wanted,
+                        max_age=VISITOR_MAX_AGE,
+                        secure=secure,
+                        http_only=False,
+                    )
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        return send_with_cookies
+
+
+def _public(request: Request) -> bool:
+    path = request.url.path
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _login_required(request: Request) -> Response:
+    """401 for API callers; a redirect to the login page for a browser asking for a page."""
+    path = request.url.path
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if request.method == "GET" and wants_html and not path.startswith("/api/"):
+        return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+    return envelope(401, "Authentication required.", "UNAUTHORIZED")
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replayer(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

@@ -1,0 +1,1 @@
+"""The migration toolkit (a library first): sources → plan → convert → load → verify → export."""

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from typer.exceptions import TyperException
 
 from pmo_playbook import __version__
-from pmo_playbook.cli import backup, db, demo, serve
+from pmo_playbook.cli import backup, db, demo, migrate, serve, users
 from pmo_playbook.cli.context import CliContext
 from pmo_playbook.cli.output import error_line
 from pmo_playbook.config import load_settings
@@ -33,6 +33,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(backup.app, name="backup")
 app.add_typer(demo.app, name="demo")
 app.add_typer(serve.app, name="serve")
+app.add_typer(users.app, name="users")
+app.add_typer(migrate.app, name="migrate")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,225 @@
+"""`pmo migrate`: plan, run, verify, export and the quarantine (a thin layer over migration/)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import orjson
+import typer
+
+from pmo_playbook.cli.context import get_context
+from pmo_playbook.cli.output import bad, emit_json, ok, say, warn
+from pmo_playbook.errors import InvalidInput
+from pmo_playbook.migration import quarantine as quarantine_store
+from pmo_playbook.migration.loader import DEFAULT_BATCH_SIZE, LoadOptions
+from pmo_playbook.migration.plan import BSON_MAX, plan
+from pmo_playbook.migration.progress import RichProgress
+from pmo_playbook.migration.report import summary_line
+from pmo_playbook.migration.retry import retry as retry_entries
+from pmo_playbook.migration.reverse import export as export_rows
+from pmo_playbook.migration.run import migrate, open_connection
+from pmo_playbook.migration.sources.base import Source
+from pmo_playbook.migration.verify import verify as verify_source
+
+app = typer.Typer(
+    help="Migrate a legacy MongoDB database: plan, run, verify, export.", no_args_is_help=True
+)
+quarantine_app = typer.Typer(help="Documents that could not be stored.", no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
+
+FROM = typer.Option(
+    None,
+    "--from",
+    help="mongodb:// URI, dump folder, archive, export file/folder (default: MONGODB_URI).",
+)
+FORMAT = typer.Option(
+    None,
+    "--format",
+    help="Override detection: mongodb, mongodump, archive, mongoexport, seed-json.",
+)
+UNMAPPED = typer.Option(
+    False, "--include-unmapped", help="Keep collections that map to no table in legacy_documents."
+)
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+@contextmanager
+def _source(ctx: typer.Context, spec: str | None, fmt: str | None) -> Iterator[Source]:
+    """Open the source named by --from (or MONGODB_URI); close it afterwards."""
+    from pmo_playbook.migration.sources import open_source  # the sources engineer's entry point
+
+    if not spec:
+        uri = get_context(ctx).settings.mongodb_uri
+        if uri is None:
+            raise InvalidInput("no source: pass --from or set MONGODB_URI")
+        spec = uri.get_secret_value()
+    source = open_source(spec, format=fmt)
+    try:
+        yield source
+    finally:
+        source.close()
+
+
+@app.command("plan")
+def plan_cmd(
+    ctx: typer.Context,
+    from_: str | None = FROM,
+    fmt: str | None = FORMAT,
+    include_unmapped: bool = UNMAPPED,
+    as_json: bool = JSON,
+    max_doc_bytes: int = typer.Option(BSON_MAX, "--max-doc-bytes", help="Oversized threshold."),
+) -> None:
+    """List collections, their target tables and a pre-flight scan. Writes nothing."""
+    with _source(ctx, from_, fmt) as source:
+        result = plan(source, include_unmapped=include_unmapped, max_bytes=max_doc_bytes)
+    if as_json:
+        emit_json(result.as_json())
+        return
+    say(f"Source: {result.source}")
+    for c in result.collections:
+        say(f"{c.collection}: {c.count} documents, {c.size_bytes} bytes → {c.table or 'unmapped'}")
+        for kind, finding in c.findings.items():
+            say(f"    {kind}: {finding.count} (e.g. {'; '.join(finding.examples[:2])})")
+    if result.unmapped:
+        warn(
+            "unmapped collections (use --include-unmapped to keep them): "
+            + ", ".join(result.unmapped)
+        )
+
+
+@app.command("run")
+def run_cmd(
+    ctx: typer.Context,
+    from_: str | None = FROM,
+    fmt: str | None = FORMAT,
+    include_unmapped: bool = UNMAPPED,
+    report: Path | None = typer.Option(None, "--report", help="Write the JSON report here."),
+    batch_size: int = typer.Option(
+        DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Documents per batch."
+    ),
+) -> None:
+    """Plan, load (resumable, idempotent) and verify every document; exit 1 on any problem."""
+    cli = get_context(ctx)
+    url = cli.database_url()
+    with _source(ctx, from_, fmt) as source, RichProgress() as progress:
+        options = LoadOptions(
+            batch_size=batch_size, include_unmapped=include_unmapped, progress=progress
+        )
+        result = migrate(url, source, options)
+    if report:
+        report.write_bytes(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2))
+    if result.resumed:
+        say(f"Resumed run {result.run_id} from its checkpoints.")
+    for c in result.collections:
+        _good, line = summary_line(c)
+        say(line)
+        for lid in c.quarantined_ids[:20]:
+            bad(f"  quarantined {c.collection} _id {lid} (pmo migrate quarantine list)")
+    for name in result.unmapped:
+        warn(f"{name}: unmapped collection, not migrated (use --include-unmapped to keep it)")
+    if not result.changed and not result.resumed:
+        say("Nothing changed: the database already holds this source.")
+    if not result.ok:
+        raise typer.Exit(1)
+    ok(f"Migration complete in {result.seconds:.1f}s")
+
+
+@app.command("verify")
+def verify_cmd(
+    ctx: typer.Context,
+    from_: str | None = FROM,
+    fmt: str | None = FORMAT,
+    include_unmapped: bool = UNMAPPED,
+    as_json: bool = JSON,
+) -> None:
+    """Re-read the source and compare every document with its row; exit 0 only if identical."""
+    url = get_context(ctx).database_url()
+    with _source(ctx, from_, fmt) as source:
+        result = verify_source(url, source, include_unmapped=include_unmapped)
+    if as_json:
+        emit_json(result.as_json())
+    else:
+        for c in result.collections:
+            line = (
+                f"{c.collection}: MongoDB {c.source_count} documents, "
+                f"PostgreSQL {c.row_count} rows, {c.identical} identical, "
+                f"{c.missing_count} missing, {c.extra_count} extra, "
+                f"{c.different_count} different, {len(c.quarantined)} quarantined"
+            )
+            (ok if c.ok else bad)(line)
+            for d in c.different[:20]:
+                say(f"    different _id {d['_id']}: {', '.join(d['paths'])}")
+            for lid in c.missing[:20]:
+                say(f"    missing _id {lid}")
+            for lid in c.extra[:20]:
+                say(f"    extra row legacy_id {lid}")
+            for lid in c.quarantined[:20]:
+                say(f"    quarantined _id {lid}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    to: Path = typer.Option(..., "--to", help="Output folder."),
+    fmt: str = typer.Option("mongodump", "--format", help="mongodump or mongoexport."),
+    db: str = typer.Option("pmo_playbook", "--db", help="Database folder name (mongodump)."),
+) -> None:
+    """Export every table back to MongoDB files (legacy collection names and shapes)."""
+    result = export_rows(get_context(ctx).database_url(), to, fmt=fmt, database=db)
+    for name, count in result.counts.items():
+        say(f"{name}: {count} documents")
+    ok(f"Exported to {result.folder} ({result.format})")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    ctx: typer.Context,
+    all_: bool = typer.Option(False, "--all", help="Include resolved entries."),
+    as_json: bool = JSON,
+) -> None:
+    """Quarantined documents (open ones unless --all)."""
+    with open_connection(get_context(ctx).database_url()) as conn:
+        entries = quarantine_store.list_entries(conn, include_resolved=all_)
+    if as_json:
+        emit_json([e.as_json() for e in entries])
+        return
+    if not entries:
+        say("The quarantine is empty.")
+    for e in entries:
+        state = "resolved" if e.resolved_at else "open"
+        say(f"{e.id}  {state:<8} {e.collection}  _id {e.legacy_id}  {e.reason}")
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    ctx: typer.Context, entry_id: int = typer.Argument(..., help="Entry id.")
+) -> None:
+    """One entry with its original document (canonical Extended JSON)."""
+    with open_connection(get_context(ctx).database_url()) as conn:
+        entry = quarantine_store.get_entry(conn, entry_id)
+    emit_json({**entry.as_json(), "document": orjson.loads(entry.document)})
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    ctx: typer.Context,
+    ids: list[int] | None = typer.Argument(None, help="Entry ids."),
+    all_: bool = typer.Option(False, "--all", help="Retry every open entry."),
+) -> None:
+    """Re-validate and load quarantined documents (resolved on success); exit 1 on failures."""
+    if not ids and not all_:
+        raise InvalidInput("name entry ids or pass --all")
+    results = retry_entries(get_context(ctx).database_url(), None if all_ else list(ids or []))
+    failed = 0
+    for r in results:
+        if r.stored:
+            ok(f"{r.id}: {r.collection} _id {r.legacy_id} stored")
+        else:
+            failed += 1
+            bad(f"{r.id}: {r.collection} _id {r.legacy_id} still quarantined: {r.reason}")
+    if failed:
+        raise typer.Exit(1)

@@ -260,6 +260,22 @@ class ChatHistoryRepository:
             out.append(item)
         return out
 
+    def find_message(
+        self, session_id: str, owner_key: str | None, message_id: str
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """(the owner's session exists, the message with this stable id or None)."""
+        query = sql.SQL(
+            "SELECT (SELECT e.m FROM jsonb_array_elements({}) WITH ORDINALITY AS e(m, ord) "
+            "WHERE coalesce(e.m->>'messageId', 'msg-' || (e.ord - 1)) = %(mid)s LIMIT 1) "
+            "FROM chat_histories WHERE session_id = %(sid)s AND {}"
+        ).format(_MESSAGES, _owner_clause(owner_key))
+        params = {"sid": session_id, "owner": owner_key, "mid": message_id}
+        with translate_errors(f"read session {session_id}"):
+            row = self.conn.execute(query, params).fetchone()
+        if row is None:
+            return False, None
+        return True, row[0] if isinstance(row[0], dict) else None
+
     def set_summaries(self, summaries: dict[str, str]) -> None:
         """Store generated titles in `summary` where none is set yet (one statement)."""
         if not summaries:

@@ -16,6 +16,7 @@ _GET = f"SELECT {_COLUMNS} FROM human_sops WHERE sop_id = %s"  # noqa: S608
 _GET_ACTIVE = f"SELECT {_COLUMNS} FROM human_sops WHERE sop_id = %s AND is_active"  # noqa: S608
 _GET_ACTIVE_LOCKED = _GET_ACTIVE + " FOR UPDATE"
 _GET_BY_ID = f"SELECT {_COLUMNS} FROM human_sops WHERE id = %s"  # noqa: S608
+_BY_LEGACY_IDS = f"SELECT {_COLUMNS} FROM human_sops WHERE legacy_id = ANY(%s)"  # noqa: S608
 _LIST_ACTIVE = f"""
 SELECT {_COLUMNS} FROM human_sops WHERE is_active ORDER BY phase, sop_id
 """  # noqa: S608
@@ -60,6 +61,11 @@ class HumanSopRepository:
     def get_by_row_id(self, row_id: int) -> HumanSopRow | None:
         rows = self._rows(_GET_BY_ID, (row_id,))
         return rows[0] if rows else None
+
+    def get_by_legacy_ids(self, legacy_ids: list[str]) -> dict[str, HumanSopRow]:
+        """Human SOPs by their `_id` (to populate proposals' humanSopId)."""
+        rows = self._rows(_BY_LEGACY_IDS, (legacy_ids,))
+        return {row.legacy_id: row for row in rows if row.legacy_id}
 
     def list_active(self) -> list[HumanSopRow]:
         """Active SOPs by phase, then id."""

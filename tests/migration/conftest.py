@@ -1,0 +1,50 @@
+"""Helpers for the migration tests: dumps written with the official `bson` codec, sources."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import bson
+import psycopg
+import pytest
+
+from pmo_playbook.db.url import DatabaseUrl
+from pmo_playbook.migration.sources import open_source
+from pmo_playbook.migration.sources.base import Source
+
+
+def write_dump(
+    root: Path, collections: dict[str, list[dict[str, Any]]], db: str = "legacy"
+) -> Path:
+    """A mongodump folder `root/<db>/<collection>.bson` (+ minimal metadata) of `collections`."""
+    folder = root / db
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, docs in collections.items():
+        (folder / f"{name}.bson").write_bytes(b"".join(bson.encode(d) for d in docs))
+        meta = {"indexes": [{"v": 2, "key": {"_id": 1}, "name": "_id_"}], "collectionName": name}
+        (folder / f"{name}.metadata.json").write_text(json.dumps(meta))
+    return root
+
+
+def source(path: Path | str, fmt: str | None = None) -> Source:
+    """The sources engineer's entry point (format detected unless given)."""
+    return open_source(str(path), format=fmt)
+
+
+def rows(url: DatabaseUrl, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url.raw) as conn:
+        return conn.execute(query, params).fetchall()  # type: ignore[arg-type]
+
+
+def execute(url: DatabaseUrl, query: str, params: tuple[Any, ...] = ()) -> None:
+    with psycopg.connect(url.raw) as conn:
+        conn.execute(query, params)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def env_for(db_url: DatabaseUrl) -> Iterator[dict[str, str]]:
+    """Environment for a `pmo` subprocess pointed at the test database."""
+    yield {"DATABASE_URL": db_url.raw, "COLUMNS": "200"}

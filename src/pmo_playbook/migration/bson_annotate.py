@@ -6,13 +6,14 @@ Each annotation value is the canonical Extended JSON form of the value (`{"$numb
 and a CodeWithScope's scope is an encoded sub-document `{"data": ..., "annotations": ...}`.
 A plain JSON string means "this is a string" (used where the shape would decode it as a date
 or ObjectId). Decimal128 values whose text does not give back the same 16 bytes (non-canonical
-encodings) add `"$bid": <hex>`.
+encodings) add `"$bid": <hex>`; NaNs with an unusual sign or payload add `"$bits": <hex>`.
 """
 
 from __future__ import annotations
 
 import base64
 import math
+import struct
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +43,7 @@ from pmo_playbook.migration.bson_values import (
     scalar_from_ejson,
 )
 
+_CANONICAL_NAN = struct.pack("<d", math.nan)
 EncodeNested = Callable[[dict[str, Any]], dict[str, Any]]
 DecodeNested = Callable[[dict[str, Any]], tuple[dict[str, Any], bool]]
 
@@ -68,7 +70,11 @@ def double_note(value: float) -> tuple[Any, Any]:
     data = value if math.isfinite(value) else None
     if data == 0.0:
         data = 0.0  # -0.0: JSONB has no negative zero
-    return data, {"$numberDouble": double_text(value)}
+    note: dict[str, Any] = {"$numberDouble": double_text(value)}
+    bits = struct.pack("<d", value)
+    if math.isnan(value) and bits != _CANONICAL_NAN:
+        note["$bits"] = bits.hex()  # a NaN with a sign or payload other than the usual one
+    return data, note
 
 
 def exotic_note(value: Any, encode_nested: EncodeNested) -> tuple[Any, Any]:
@@ -136,6 +142,8 @@ def value_of_note(note: Any, decode_nested: DecodeNested) -> tuple[Any, bool]:
     if "$dbPointer" in note:
         ref = note["$dbPointer"]
         return DBPointer(unsafe_str(ref["$ref"]), ObjectId(ref["$id"]["$oid"])), True
+    if "$bits" in note:
+        return float(struct.unpack("<d", bytes.fromhex(note["$bits"]))[0]), False
     if "$bid" in note:
         return Decimal128.from_bid(bytes.fromhex(note["$bid"])), False
     value = scalar_from_ejson(note)

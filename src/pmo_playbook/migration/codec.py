@@ -393,6 +393,8 @@ def _decode_document(
         decoder.exotic = decoder.exotic or exotic
     else:
         id_value = id_value_from_legacy_id(legacy_id)
+    if type(id_value) not in (ObjectId, str, int):
+        decoder.exotic = True  # an _id parsed from EJSON may hold Symbol, Undefined, ...
     body = decoder.document(data, root, [])
     recorded = decoder.orders.get(()) if decoder.tracking else None
     if recorded is not None and "_id" in recorded:

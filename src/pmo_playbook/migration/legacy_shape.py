@@ -40,6 +40,7 @@ class Node:
     children: Mapping[str, Node] = field(default_factory=lambda: MappingProxyType({}))
     items: Node | None = None
     order_set: frozenset[str] = frozenset()
+    order_index: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def child(self, key: str) -> Node | None:
         """The shape of field `key` of this object, when the schema types or orders it."""
@@ -62,7 +63,13 @@ def obj(*fields: str | tuple[str, Node]) -> Node:
             order.append(spec[0])
             if spec[1] is not ANY:
                 children[spec[0]] = spec[1]
-    return Node("object", tuple(order), MappingProxyType(children), order_set=frozenset(order))
+    return Node(
+        "object",
+        tuple(order),
+        MappingProxyType(children),
+        order_set=frozenset(order),
+        order_index=MappingProxyType({name: i for i, name in enumerate(order)}),
+    )
 
 
 def arr(items: Node) -> Node:

@@ -14,7 +14,6 @@ from typing import Any
 import bson
 from bson import json_util
 from bson.codec_options import CodecOptions
-from bson.raw_bson import RawBSONDocument
 from bson.son import SON
 
 from pmo_playbook.migration import codec
@@ -56,7 +55,9 @@ class RowCodec:
 
     def legacy_id_of(self, raw: bytes) -> str | None:
         """The canonical `_id` text of a raw document (None when it has none)."""
-        doc = RawBSONDocument(raw)
+        if raw[4:9] == b"\x07_id\x00":  # the usual case: an ObjectId `_id` first
+            return raw[9:21].hex()
+        doc = codec.read_exact(raw)
         return codec.legacy_id_for(doc["_id"]) if "_id" in doc else None
 
     def columns_of(self, data: dict[str, Any], legacy_id: str) -> tuple[Any, ...]:

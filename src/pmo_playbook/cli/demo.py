@@ -1,24 +1,56 @@
 """`pmo demo`: the README's main command on a fresh machine.
 
-Starts (or reuses) the embedded PostgreSQL unless DATABASE_URL is set, checks it and brings the
-schema to head. Later steps (sample data, serving the app) are added as those features land.
+Starts (or reuses) the embedded PostgreSQL unless DATABASE_URL is set, checks it, brings the
+schema to head, migrates the sample legacy database shipped in the package (the five real SOPs,
+sample projects, chats, gap reports, ratings and a proposal: `sample_data/legacy/`, a
+mongoexport folder) with the migration toolkit, then serves the app and prints its URL. A second
+run reuses everything: the migration is idempotent, so nothing changes.
 """
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
+
 import typer
 
-from pmo_playbook.cli.context import get_context
+from pmo_playbook.cli.context import CliContext, get_context
 from pmo_playbook.cli.output import bad, ok, say
 from pmo_playbook.db import schema
+from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.sources import open_source
 from pmo_playbook.services.db_check import run_db_check
 
 app = typer.Typer(help="Run the demo: embedded database, schema, sample data, app.")
 
 
+def sample_data_dir() -> Path:
+    """The packaged sample legacy database (mongoexport JSON lines, canonical Extended JSON)."""
+    return Path(str(resources.files("pmo_playbook") / "sample_data" / "legacy"))
+
+
+def _load_sample(cli: CliContext) -> None:
+    source = open_source(str(sample_data_dir()), format="mongoexport")
+    report = migrate(cli.database_url(), source)
+    rows = {c.collection: c.row_count for c in report.collections}
+    listing = ", ".join(f"{name} {count}" for name, count in sorted(rows.items()))
+    if not report.ok:
+        bad(f"Sample data did not migrate cleanly ({report.quarantined} quarantined): {listing}")
+        raise typer.Exit(1)
+    if report.changed:
+        ok(f"Sample data migrated: {listing}")
+    else:
+        say(f"Sample data already present (nothing changed): {listing}")
+
+
 @app.callback(invoke_without_command=True)
-def demo(ctx: typer.Context) -> None:
-    """Check the database, create the schema (a second run reuses everything)."""
+def demo(
+    ctx: typer.Context,
+    host: str | None = typer.Option(None, "--host", help="Bind address (default PMO_HOST)."),
+    port: int | None = typer.Option(None, "--port", help="Port (default PMO_PORT)."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Prepare everything, do not serve."),
+) -> None:
+    """Check the database, create the schema, migrate the sample data, serve the app."""
     cli = get_context(ctx)
     url = cli.database_url()
     for step in run_db_check(url, connect_timeout=cli.settings.db_connect_timeout):
@@ -32,3 +64,10 @@ def demo(ctx: typer.Context) -> None:
         ok(f"Schema created ({len(result.pending)} migration(s) applied)")
     else:
         say("Schema already up to date.")
+    _load_sample(cli)
+    if no_serve:
+        say("Ready (--no-serve): start the app with `pmo serve`.")
+        return
+    from pmo_playbook.cli.serve import serve
+
+    serve(ctx, host=host, port=port)

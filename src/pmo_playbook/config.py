@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -95,6 +96,27 @@ class Settings(BaseSettings):
     )
     # Model name sent to the endpoint.
     llm_model: str = Field(default="gpt-4o-mini", validation_alias="PMO_LLM_MODEL")
+    # Seconds one LLM HTTP call may take (connect + read).
+    llm_timeout_seconds: float = Field(
+        default=20.0, gt=0, validation_alias="PMO_LLM_TIMEOUT_SECONDS"
+    )
+    # Extra attempts after a timeout, connection error, 429 or 5xx from the LLM endpoint.
+    llm_retries: int = Field(default=1, ge=0, le=5, validation_alias="PMO_LLM_RETRIES")
+    # When the LLM fails: "fallback" answers offline (logged), "error" answers 503.
+    llm_failure_mode: Literal["fallback", "error"] = Field(
+        default="fallback", validation_alias="PMO_LLM_FAILURE_MODE"
+    )
+    # Semantic retrieval with the packaged MiniLM model: "auto" (when installed and the server
+    # has pgvector) or "off".
+    embeddings: Literal["auto", "off"] = Field(default="auto", validation_alias="PMO_EMBEDDINGS")
+    # Longest accepted chat message, in characters.
+    chat_max_message_chars: int = Field(
+        default=4000, ge=1, le=100_000, validation_alias="PMO_CHAT_MAX_MESSAGE_CHARS"
+    )
+    # Chat questions allowed per minute, per session and per client (0 disables the limit).
+    chat_rate_limit_per_minute: int = Field(
+        default=20, ge=0, validation_alias="PMO_CHAT_RATE_LIMIT_PER_MINUTE"
+    )
 
     # --- logging --------------------------------------------------------------------------
     # Python logging level name.

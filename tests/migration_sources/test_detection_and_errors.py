@@ -225,3 +225,15 @@ def test_count_documents_scans(tmp_path: Path) -> None:
     source = open_source(str(tmp_path / "export"))
     assert source.collections()[0].count is None
     assert count_documents(source, "projects") == 5
+
+
+def test_dump_metadata_only_views_are_excluded_and_empty_collections_listed(tmp_path: Path) -> None:
+    samples.write_dump(tmp_path / "dump", "pmo", {"projects": samples.projects(1)}, gz=False)
+    folder = tmp_path / "dump/pmo"
+    (folder / "active.metadata.json").write_text(json.dumps({"type": "view", "options": {}}))
+    (folder / "empty.metadata.json").write_text(json.dumps({"indexes": []}))
+    source = open_source(str(tmp_path / "dump"))
+    assert isinstance(source, MongodumpSource)
+    assert [(c.name, c.count) for c in source.collections()] == [("empty", 0), ("projects", 1)]
+    assert "active (view: no data file)" in source.excluded
+    assert list(source.documents("empty")) == []

@@ -81,6 +81,18 @@ class MongodumpSource:
         self.database = choice.database
         self._files = {name: files[ns] for name, ns in choice.by_name.items()}
         self._metadata: dict[str, dict[str, Any]] = {}
+        self._exclude_dataless_views()
+
+    def _exclude_dataless_views(self) -> None:
+        """Views and time-series collections have metadata but no data file: list them apart.
+
+        (A time-series collection's data is the `system.buckets.<name>` collection.)
+        """
+        for name, files in list(self._files.items()):
+            kind = self.metadata(name).get("type") if files.data is None else None
+            if kind in ("view", "timeseries"):
+                del self._files[name]
+                self.excluded.append(f"{name} ({kind}: no data file)")
 
     def _scan(self) -> dict[tuple[str, str], _DumpFile]:
         """Find every collection's files: the root itself and each database folder."""

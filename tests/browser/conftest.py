@@ -153,10 +153,15 @@ def _watch(ui: Ui) -> None:
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: ui.problems.append(f"page error: {exc}"))
-    page.on(
-        "requestfailed",
-        lambda request: ui.problems.append(f"request failed: {request.url} ({request.failure})"),
-    )
+
+    def on_failed(request: Any) -> None:
+        # ERR_ABORTED is the browser cancelling a request itself (a navigation superseded a
+        # pending favicon/XHR, or a download took over the navigation); not a failure.
+        if request.failure and "ERR_ABORTED" in request.failure:
+            return
+        ui.problems.append(f"request failed: {request.url} ({request.failure})")
+
+    page.on("requestfailed", on_failed)
     page.on("response", on_response)
 
 

@@ -14,11 +14,14 @@ import psycopg
 
 from pmo_playbook.services.actor import SYSTEM
 from pmo_playbook.services.projects import create_project
+from pmo_playbook.services.sessions import record_turn
 from pmo_playbook.services.sops import create_sop
-from pmo_playbook.services.users import create_user
+from pmo_playbook.services.users import actor_for, create_user, get_user_by_email
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct-horse-battery-9"
+USER_EMAIL = "user@example.com"
+USER_PASSWORD = "plain-user-password-7"
 _PROJECT_KEYS_SKIPPED = ("_id", "createdAt", "updatedAt", "__v", "createdBy", "lastModifiedBy")
 
 
@@ -50,4 +53,29 @@ def seed_all(db_url: str, fixtures_dir: Path) -> dict[str, list[str]]:
         sops = seed_sops(conn, fixtures_dir)
         projects = seed_projects(conn, fixtures_dir)
         create_user(conn, ADMIN_EMAIL, "Ada Admin", "admin", ADMIN_PASSWORD)
+        create_user(conn, USER_EMAIL, "Uma User", "user", USER_PASSWORD)
     return {"sops": sops, "projects": projects}
+
+
+def seed_session(
+    db_url: str,
+    email: str,
+    session_id: str,
+    question: str,
+    answer: str,
+    sop_id: str = "SOP-002",
+    confidence: float = 0.82,
+) -> list[str]:
+    """One stored question/answer turn in `email`'s own session (through record_turn)."""
+    with psycopg.connect(db_url) as conn:
+        actor = actor_for(get_user_by_email(conn, email))
+        turn = [
+            {"role": "user", "content": question},
+            {
+                "role": "assistant",
+                "content": answer,
+                "selectedSopId": sop_id,
+                "confidence": confidence,
+            },
+        ]
+        return record_turn(conn, actor, session_id, turn).message_ids

@@ -19,6 +19,7 @@ from fastapi import Request
 from pmo_playbook.errors import PmoError
 from pmo_playbook.services.actor import Actor
 from pmo_playbook.services.chat_history import get_history
+from pmo_playbook.services.message_ratings import session_ratings as read_ratings
 from pmo_playbook.services.sessions import list_sessions
 
 CHAT_COOKIE = "pmo_chat_session"
@@ -51,18 +52,24 @@ def current_session_id(
     return new_session_id()
 
 
-def message_view(message: dict[str, Any], ratings: dict[str, str]) -> dict[str, Any]:
-    """One bubble: role, markdown text, time, and for answers the attribution and rating."""
+def message_view(
+    message: dict[str, Any], ratings: dict[str, str], sop_index: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """One bubble: role, markdown text, time, and for answers the attribution and rating.
+
+    The SOP title and phase come from the current SOP list (never a placeholder, D29)."""
     message_id = str(message.get("messageId"))
     confidence = message.get("confidence")
+    sop_id = message.get("selectedSopId")
+    sop = sop_index.get(str(sop_id), {})
     return {
         "messageId": message_id,
         "role": message.get("role") or "assistant",
         "content": str(message.get("content") or ""),
         "timestamp": message.get("timestamp"),
-        "sopId": message.get("selectedSopId"),
-        "sopTitle": message.get("sopTitle") or message.get("selectedSopTitle"),
-        "phase": message.get("phase"),
+        "sopId": sop_id,
+        "sopTitle": sop.get("title") or message.get("sopTitle"),
+        "phase": sop.get("phase"),
         "confidence": confidence if isinstance(confidence, int | float) else None,
         "citations": message.get("citations") if isinstance(message.get("citations"), list) else [],
         "rating": ratings.get(message_id),
@@ -75,6 +82,7 @@ def chat_context(
     actor: Actor,
     requested: str | None,
     here: str,
+    sop_tabs: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """Everything the chat panel template needs."""
     sessions = list_sessions(conn, actor, RECENT_LIMIT, None)
@@ -87,7 +95,8 @@ def chat_context(
     except PmoError:
         session_id = new_session_id()
     ratings = session_ratings(conn, actor, session_id) if history.get("exists") else {}
-    messages = [message_view(m, ratings) for m in history.get("messages", [])]
+    sop_index = {str(tab["sopId"]): tab for tab in sop_tabs}
+    messages = [message_view(m, ratings, sop_index) for m in history.get("messages", [])]
     name = history.get("sessionName") or history.get("summary") or None
     return {
         "session_id": session_id,
@@ -100,5 +109,10 @@ def chat_context(
 
 
 def session_ratings(conn: psycopg.Connection[Any], actor: Actor, session_id: str) -> dict[str, str]:
-    """messageId → "up"/"down" for the session's rated answers (read back from the service)."""
-    return {}
+    """messageId → "up"/"down" for the session's rated answers (read back from the service,
+    so a rating survives a reload, D28)."""
+    out: dict[str, str] = {}
+    for rating in read_ratings(conn, actor, session_id):
+        value = rating.get("rating")
+        out[str(rating.get("messageId"))] = "up" if value == "helpful" else "down"
+    return out

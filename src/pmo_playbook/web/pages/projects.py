@@ -38,6 +38,6 @@ def project_page(
     context = {
         "shell": shell,
         "project": project_view(row),
-        "chat": chat_context(request, conn, actor, session, f"/pro/{row.project_id}"),
+        "chat": chat_context(request, conn, actor, session, f"/pro/{row.project_id}", shell.sops),
     }
     return render(request, "project.html", context)

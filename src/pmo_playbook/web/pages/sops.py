@@ -99,6 +99,6 @@ def sop_page(
         "sop": human_sop_view(row),
         "view": "agent" if view == "agent" else "human",
         "agent": agent,
-        "chat": chat_context(request, conn, actor, session, f"/sop/{row.sop_id}"),
+        "chat": chat_context(request, conn, actor, session, f"/sop/{row.sop_id}", shell.sops),
     }
     return render(request, "sop.html", context)

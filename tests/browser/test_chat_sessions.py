@@ -4,6 +4,8 @@ for a logged-in user, so they are that user's own."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser.conftest import LiveServer, Ui
@@ -107,7 +109,7 @@ def test_switch_and_export_uses_session_name(ui: Ui, live_server: LiveServer) ->
         page.get_by_role("link", name="Export").click()
     download = info.value
     assert download.suggested_filename.startswith("What_is_a_RACI")
-    text = open(download.path(), encoding="utf-8").read()
+    text = Path(download.path()).read_text(encoding="utf-8")
     assert text.startswith("# What is a RACI?")
     assert "**Session ID:** session-older" in text
     assert "> **Source:** SOP-003 - Design and Plan (Phase 3)" in text

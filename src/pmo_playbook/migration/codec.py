@@ -46,6 +46,8 @@ from pmo_playbook.migration.legacy_shape import LegacyShape, Node
 
 ANNOTATIONS_VERSION = 1
 _T = TypeVar("_T")
+Path = tuple[Any, ...]  # object keys (str) and array indexes (int)
+_NO_CHILDREN: dict[str, Node] = {}
 _DEEP_RECURSION_LIMIT = 20_000
 NO_ID_PREFIX = "noid:sha256:"  # legacy_id of a document without `_id` (never a collection's)
 _OPTS: CodecOptions[dict[str, Any]] = CodecOptions(
@@ -152,6 +154,13 @@ def in_expected_order(keys: list[str], node: Node | None) -> bool:
     return True
 
 
+def _plain_scalar(kind: type, value: Any) -> bool:
+    """A value whose natural JSON is itself wherever it is (no shape, note or path needed)."""
+    if kind is str:
+        return "\x00" not in value
+    return kind is int or kind is bool or value is None
+
+
 def _object_node(node: Node | None) -> Node | None:
     return node if node is not None and node.kind == "object" else None
 
@@ -174,19 +183,22 @@ class _Encoder:
         self.values: list[list[Any]] = []
         self.orders: list[list[Any]] = []
 
-    def document(self, doc: dict[str, Any], node: Node | None, path: list[Any]) -> dict[str, Any]:
+    def document(self, doc: dict[str, Any], node: Node | None, path: Path) -> dict[str, Any]:
         node = _object_node(node)
+        children = node.children if node is not None else _NO_CHILDREN
         out: dict[str, Any] = {}
         for key, value in doc.items():
-            path.append(key)
-            out[key] = self.value(value, node.children.get(key) if node else None, path)
-            path.pop()
+            kind = type(value)
+            if _plain_scalar(kind, value) and key not in children:
+                out[key] = value  # fast path: nothing to check, no path needed
+            else:
+                out[key] = self.value(value, children.get(key), (*path, key))
         keys = list(doc)
         if not in_expected_order(keys, node):
             self.orders.append([list(path), keys])
         return out
 
-    def value(self, value: Any, node: Node | None, path: list[Any]) -> Any:
+    def value(self, value: Any, node: Node | None, path: Path) -> Any:
         kind = type(value)
         if kind is str:
             return self.string(value, node, path)
@@ -194,12 +206,12 @@ class _Encoder:
             return self.document(value, node, path)
         if kind is list:
             items = node.items if node is not None and node.kind == "array" else None
-            out = []
-            for index, item in enumerate(value):
-                path.append(index)
-                out.append(self.value(item, items, path))
-                path.pop()
-            return out
+            return [
+                item
+                if items is None and _plain_scalar(type(item), item)
+                else self.value(item, items, (*path, index))
+                for index, item in enumerate(value)
+            ]
         if kind is int or kind is bool or value is None:
             return value
         if kind is DBRef:  # the C codec's view of a {$ref, $id, ...} sub-document
@@ -231,7 +243,7 @@ class _Encoder:
             return int(value)  # decodes back as int64: no annotation needed
         return self.note(path, *notes_mod.exotic_note(value, encode_nested))
 
-    def string(self, value: str, node: Node | None, path: list[Any]) -> Any:
+    def string(self, value: str, node: Node | None, path: Path) -> Any:
         if "\x00" in value:
             return self.note(path, value.replace("\x00", "\ufffd"), notes_mod.safe_str(value))
         if node is not None and (
@@ -241,7 +253,7 @@ class _Encoder:
             return self.note(path, value, value)
         return value
 
-    def note(self, path: list[Any], data_value: Any, annotation: Any) -> Any:
+    def note(self, path: Path, data_value: Any, annotation: Any) -> Any:
         self.values.append([list(path), annotation])
         return data_value
 
@@ -259,7 +271,7 @@ class _Encoder:
 def encode_nested(doc: dict[str, Any]) -> dict[str, Any]:
     """A sub-document kept whole inside an annotation (CodeWithScope scope, exotic `_id`)."""
     encoder = _Encoder()
-    data = encoder.document(doc, None, [])
+    data = encoder.document(doc, None, ())
     return {"data": data, "annotations": encoder.annotations()}
 
 
@@ -290,7 +302,7 @@ def _encode_document(raw: bytes, shape: LegacyShape | None) -> EncodedDocument:
     data: dict[str, Any] = {}
     for key, value in doc.items():
         if key != "_id":
-            data[key] = encoder.value(value, root.children.get(key) if root else None, [key])
+            data[key] = encoder.value(value, root.children.get(key) if root else None, (key,))
     has_id = "_id" in doc
     keys = list(doc)
     if has_id:
@@ -335,30 +347,32 @@ class _Decoder:
                 self.orders[tuple(path)] = keys
         self.tracking = bool(self.values or self.orders)
 
-    def document(self, data: dict[str, Any], node: Node | None, path: list[Any]) -> dict[str, Any]:
+    def document(self, data: dict[str, Any], node: Node | None, path: Path) -> dict[str, Any]:
         node = _object_node(node)
+        children = node.children if node is not None else _NO_CHILDREN
         out: dict[str, Any] = {}
+        tracking = self.tracking
         for key in self.order_of(data, node, path):
-            path.append(key)
-            out[key] = self.value(data[key], node.children.get(key) if node else None, path)
-            path.pop()
+            value = data[key]
+            if not tracking and key not in children and _plain_scalar(type(value), value):
+                out[key] = value
+            else:
+                out[key] = self.value(value, children.get(key), (*path, key))
         return out
 
-    def order_of(self, data: dict[str, Any], node: Node | None, path: list[Any]) -> list[str]:
+    def order_of(self, data: dict[str, Any], node: Node | None, path: Path) -> list[str]:
         """Annotated order (keys still present) then any other key in the natural order."""
         natural = expected_order(data, node)
-        recorded = self.orders.get(tuple(path)) if self.tracking else None
+        recorded = self.orders.get(path) if self.tracking else None
         if recorded is None:
             return natural
         listed = [k for k in recorded if k in data]
         seen = set(listed)
         return listed + [k for k in natural if k not in seen]
 
-    def value(self, value: Any, node: Node | None, path: list[Any]) -> Any:
-        if self.tracking and self.values:
-            key = tuple(path)
-            if key in self.values:
-                return self.note(self.values[key])
+    def value(self, value: Any, node: Node | None, path: Path) -> Any:
+        if self.tracking and path in self.values:
+            return self.note(self.values[path])
         kind = type(value)
         if kind is str:
             if node is not None:
@@ -373,12 +387,7 @@ class _Decoder:
             return self.document(value, node, path)
         if kind is list:
             items = node.items if node is not None and node.kind == "array" else None
-            out = []
-            for index, item in enumerate(value):
-                path.append(index)
-                out.append(self.value(item, items, path))
-                path.pop()
-            return out
+            return [self.value(item, items, (*path, index)) for index, item in enumerate(value)]
         if kind is int or kind is float or kind is bool or value is None:
             return value
         raise InvalidInput(f"data at {path!r} holds a {kind.__name__}, not a JSON value")
@@ -392,7 +401,7 @@ class _Decoder:
 def decode_nested_model(nested: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """The value model of a sub-document kept by `encode_nested`, and whether it is exotic."""
     decoder = _Decoder(nested.get("annotations"))
-    doc = decoder.document(nested["data"], None, [])
+    doc = decoder.document(nested["data"], None, ())
     return doc, decoder.exotic
 
 
@@ -415,7 +424,7 @@ def _decode_document(
     decoder = _Decoder(annotations)
     root = shape.root if shape is not None else None
     if annotations and annotations.get("noId"):
-        body = decoder.document(data, root, [])
+        body = decoder.document(data, root, ())
         return _write(body, decoder.exotic, legacy_id)
     if annotations and "id" in annotations:
         id_doc, exotic = decode_nested_model(annotations["id"])
@@ -425,7 +434,7 @@ def _decode_document(
         id_value = id_value_from_legacy_id(legacy_id)
     if type(id_value) not in (ObjectId, str, int):
         decoder.exotic = True  # an _id parsed from EJSON may hold Symbol, Undefined, ...
-    body = decoder.document(data, root, [])
+    body = decoder.document(data, root, ())
     recorded = decoder.orders.get(()) if decoder.tracking else None
     if recorded is not None and "_id" in recorded:
         doc = {k: id_value if k == "_id" else body[k] for k in recorded if k == "_id" or k in body}

@@ -280,25 +280,40 @@ def test_d24_last_active_moves_when_messages_are_sent(db_url: DatabaseUrl, tmp_p
     assert ids == ["old", "new"]
 
 
-def test_d30_d28_thread_has_session_id_and_highlights_stored_ids(
-    db_url: DatabaseUrl, tmp_path: Path
-) -> None:
+def test_d30_thread_includes_session_id(db_url: DatabaseUrl, tmp_path: Path) -> None:
+    with app_client(db_url, tmp_path) as client:
+        act_as(client, ALICE)
+        chat(client, "s-t", "q1", "a1")
+        r = client.get("/api/sessions/s-t/thread")
+        missing = client.get("/api/sessions/none/thread")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["sessionId"] == "s-t"
+    assert body["sessionName"] == "Unnamed Session" and body["summary"] == "q1"
+    assert body["messageCount"] == 2 and body["lastActive"].endswith("Z")
+    assert missing.status_code == 404
+    assert_envelope(missing.json(), "NOT_FOUND", "Session not found")
+
+
+def test_d28_thread_highlights_the_stored_message_id(db_url: DatabaseUrl, tmp_path: Path) -> None:
     with app_client(db_url, tmp_path) as client:
         act_as(client, ALICE)
         chat(client, "s-t", "q1", "a1")
         chat(client, "s-t", "q2", "a2")
-        r = client.get("/api/sessions/s-t/thread", params={"highlightMessageId": "msg-3"})
-        assert r.status_code == 200
-        body = r.json()
-        missing = client.get("/api/sessions/none/thread")
-    assert body["sessionId"] == "s-t"
-    assert body["sessionName"] == "Unnamed Session" and body["summary"] == "q1"
+        history = client.get("/api/chat-history", params={"sessionId": "s-t"}).json()
+        answer_id = history["messages"][3]["messageId"]
+        body = client.get(
+            "/api/sessions/s-t/thread", params={"highlightMessageId": answer_id}
+        ).json()
+        none = client.get(
+            "/api/sessions/s-t/thread", params={"highlightMessageId": "msg-99"}
+        ).json()
+    assert answer_id == "msg-3"
     assert [m["id"] for m in body["messages"]] == ["msg-0", "msg-1", "msg-2", "msg-3"]
     assert [m["isHighlighted"] for m in body["messages"]] == [False, False, False, True]
     assert body["messages"][3]["selectedSopId"] == "SOP-002"
     assert body["messages"][0]["selectedSopId"] is None
-    assert missing.status_code == 404
-    assert_envelope(missing.json(), "NOT_FOUND", "Session not found")
+    assert not any(m["isHighlighted"] for m in none["messages"])
 
 
 def test_d31_chat_history_patch_still_reads_active_sessions(
@@ -349,3 +364,34 @@ def test_d27_session_analytics_count_sessions_messages_usage_and_days(
     today = body["recentActivity"][0]
     assert today["_id"] == today["date"] and len(today["date"]) == 10
     assert today["sessions"] == 2 and today["messages"] == 6
+
+
+def test_d28_legacy_client_id_highlights_the_answer_given_before_it() -> None:
+    from pmo_playbook.services.sessions import _highlight_index
+
+    messages = [
+        {"messageId": "msg-0", "role": "user", "timestamp": "2025-07-14T03:18:40.000Z"},
+        {"messageId": "msg-1", "role": "assistant", "timestamp": "2025-07-14T03:18:50.000Z"},
+        {"messageId": "msg-2", "role": "user", "timestamp": "2025-07-14T03:19:40.000Z"},
+        {"messageId": "msg-3", "role": "assistant", "timestamp": "2025-07-14T03:19:50.000Z"},
+    ]
+    assert _highlight_index(messages, "1752463136000") == 1  # 03:18:56, before the second answer
+    assert _highlight_index(messages, "msg-3") == 3
+    assert _highlight_index(messages, "1000") is None
+    assert _highlight_index(messages, None) is None
+
+
+def test_openapi_documents_the_routes(db_url: DatabaseUrl, tmp_path: Path) -> None:
+    with app_client(db_url, tmp_path) as client:
+        spec = client.get("/openapi.json").json()
+    for path in (
+        "/api/sessions",
+        "/api/sessions/{sessionId}/thread",
+        "/api/chat-history",
+        "/api/user-feedback",
+        "/api/user-feedback/{feedback_id}",
+        "/api/user-feedback/{feedback_id}/suggestion",
+        "/api/message-feedback",
+        "/api/analytics",
+    ):
+        assert path in spec["paths"], path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "pmo_playbook"
@@ -46,7 +47,10 @@ def test_imports_respect_layers() -> None:
 def test_no_sql_outside_repositories_db_and_migration() -> None:
     """SQL lives in repositories/, db/ and the migration loader (style rule 3)."""
     allowed = {"repositories", "db", "migration"}
-    keywords = ("SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM")
+    statement = re.compile(
+        r"^\s*(SELECT\s.+\sFROM\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s)",
+        re.DOTALL,
+    )
     offenders = []
     for path in SRC.rglob("*.py"):
         layer = path.relative_to(SRC).parts[0]
@@ -56,6 +60,6 @@ def test_no_sql_outside_repositories_db_and_migration() -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 text = node.value
-                if any(text.lstrip().upper().startswith(k) for k in keywords):
+                if statement.match(text):
                     offenders.append(f"{path.relative_to(SRC)}: {text[:40]!r}")
     assert offenders == []

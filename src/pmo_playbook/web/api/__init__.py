@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from pmo_playbook.web.api import (
     analytics,
+    chat,
     chat_history,
     content,
     files,
@@ -29,6 +30,7 @@ def api_routers() -> list[APIRouter]:
         sops.router,
         proposals.router,
         sessions.router,
+        chat.router,
         chat_history.router,
         user_feedback.router,
         message_feedback.router,

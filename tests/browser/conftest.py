@@ -24,6 +24,7 @@ from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.web import create_app
 from tests.browser.seed import ADMIN_EMAIL, ADMIN_PASSWORD, seed_all
 from tests.support.app import settings_for
+from tests.support.pg import TestServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,10 +55,37 @@ class LiveServer:
     seeded: dict[str, list[str]]
 
 
+@pytest.fixture(scope="session")
+def seeded_template(
+    pg_server: TestServer, template_db: str, fixtures_dir: Path
+) -> Iterator[tuple[str, dict[str, list[str]]]]:
+    """A migrated database seeded once per session (SOP indexing with embeddings takes tens of
+    seconds on two cores); every test gets its own fresh copy of it."""
+    name = pg_server.create_database(template=template_db)
+    seeded = seed_all(pg_server.url(name).raw, fixtures_dir)
+    yield name, seeded
+    pg_server.drop_database(name)
+
+
 @pytest.fixture
-def live_server(db_url: DatabaseUrl, tmp_path: Path, fixtures_dir: Path) -> Iterator[LiveServer]:
+def seeded_db_url(
+    pg_server: TestServer, seeded_template: tuple[str, dict[str, list[str]]]
+) -> Iterator[DatabaseUrl]:
+    """A fresh copy of the seeded database for one test."""
+    name = pg_server.create_database(template=seeded_template[0])
+    yield pg_server.url(name)
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def live_server(
+    seeded_db_url: DatabaseUrl,
+    seeded_template: tuple[str, dict[str, list[str]]],
+    tmp_path: Path,
+) -> Iterator[LiveServer]:
     """uvicorn serving `create_app` over a fresh migrated, seeded database."""
-    seeded = seed_all(db_url.raw, fixtures_dir)
+    db_url = seeded_db_url
+    seeded = seeded_template[1]
     app = create_app(settings_for(db_url, tmp_path, PMO_DB_POOL_MIN=1, PMO_DB_POOL_MAX=4))
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")

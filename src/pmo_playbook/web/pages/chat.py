@@ -17,6 +17,7 @@ from pmo_playbook.config import Settings
 from pmo_playbook.documents.feedback import DEFAULT_CONFIDENCE
 from pmo_playbook.errors import NotFound
 from pmo_playbook.services.actor import Actor
+from pmo_playbook.services.chat import answer_question
 from pmo_playbook.services.chat_history import get_history
 from pmo_playbook.services.gap_reports import file_gap_report
 from pmo_playbook.services.message_ratings import rate_message, remove_rating
@@ -102,6 +103,28 @@ def switch_session(
     """Switch to one of the visitor's sessions (bumps its lastActive, like the legacy UI)."""
     rename_session(conn, actor, session, {}, update_last_active=True)
     return panel_response(request, conn, actor, settings, session, here)
+
+
+@router.post("/chat/ask", response_model=None)
+def ask(
+    request: Request,
+    conn: Conn,
+    actor: CurrentActor,
+    settings: AppSettings,
+    message: Text,
+    session_id: SessionField = "",
+    here: Here = "/",
+) -> Response:
+    """Ask the chat (the same service as POST /api/chat) and show the updated conversation."""
+    reply = answer_question(
+        conn,
+        actor,
+        message,
+        session_id or None,
+        settings=settings,
+        user_agent=request.headers.get("user-agent"),
+    )
+    return panel_response(request, conn, actor, settings, reply.session_id, here)
 
 
 @router.post("/chat/new", response_model=None)

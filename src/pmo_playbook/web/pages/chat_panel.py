@@ -21,6 +21,8 @@ from pmo_playbook.services.actor import Actor
 from pmo_playbook.services.chat_history import get_history
 from pmo_playbook.services.message_ratings import session_ratings as read_ratings
 from pmo_playbook.services.sessions import list_sessions
+from pmo_playbook.services.sops import get_human_sop
+from pmo_playbook.web.markdown import heading_slugs, slugify
 
 CHAT_COOKIE = "pmo_chat_session"
 RECENT_LIMIT = 20
@@ -30,6 +32,49 @@ SAMPLE_QUESTIONS = (
     "How should I manage project risks?",
 )
 _BASE36 = string.digits + string.ascii_lowercase
+
+
+class Anchors:
+    """Section heading → anchor of a SOP's rendered markdown, loaded once per SOP per request."""
+
+    def __init__(self, conn: psycopg.Connection[Any], actor: Actor) -> None:
+        self.conn = conn
+        self.actor = actor
+        self.cache: dict[str, list[str]] = {}
+
+    def _slugs(self, sop_id: str) -> list[str]:
+        if sop_id not in self.cache:
+            try:
+                markdown = get_human_sop(self.conn, self.actor, sop_id).markdown
+            except PmoError:
+                markdown = ""
+            self.cache[sop_id] = [slug for _, slug in heading_slugs(markdown)]
+        return self.cache[sop_id]
+
+    def anchor(self, sop_id: str, section: str) -> str | None:
+        """The anchor of `section` in the SOP ("Objectives" finds "## Objective"), if any."""
+        wanted = slugify(section)
+        slugs = self._slugs(sop_id)
+        for slug in slugs:
+            if slug == wanted or slug.rstrip("s") == wanted.rstrip("s"):
+                return slug
+        return None
+
+
+def citation_links(raw: Any, anchors: Anchors | None) -> list[dict[str, str]]:
+    """Citations as links to the cited SOP section (`/sop/SOP-001#key-activities`)."""
+    out: list[dict[str, str]] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("sopId"), str):
+            continue
+        sop_id, section = item["sopId"], str(item.get("section") or "")
+        quote = str(item.get("quote") or "")
+        anchor = anchors.anchor(sop_id, section) if anchors and section else None
+        href = f"/sop/{sop_id}" + (f"#{anchor}" if anchor else "")
+        short = quote if len(quote) <= 120 else quote[:117] + "…"
+        label = f"{sop_id} › {section}" + (f": “{short}”" if short else "")
+        out.append({"href": href, "label": label})
+    return out
 
 
 def new_session_id() -> str:
@@ -53,7 +98,10 @@ def current_session_id(
 
 
 def message_view(
-    message: dict[str, Any], ratings: dict[str, str], sop_index: dict[str, dict[str, Any]]
+    message: dict[str, Any],
+    ratings: dict[str, str],
+    sop_index: dict[str, dict[str, Any]],
+    anchors: Anchors | None = None,
 ) -> dict[str, Any]:
     """One bubble: role, markdown text, time, and for answers the attribution and rating.
 
@@ -71,7 +119,7 @@ def message_view(
         "sopTitle": sop.get("title") or message.get("sopTitle"),
         "phase": sop.get("phase"),
         "confidence": confidence if isinstance(confidence, int | float) else None,
-        "citations": message.get("citations") if isinstance(message.get("citations"), list) else [],
+        "citations": citation_links(message.get("citations"), anchors),
         "rating": ratings.get(message_id),
     }
 
@@ -96,7 +144,8 @@ def chat_context(
         session_id = new_session_id()
     ratings = session_ratings(conn, actor, session_id) if history.get("exists") else {}
     sop_index = {str(tab["sopId"]): tab for tab in sop_tabs}
-    messages = [message_view(m, ratings, sop_index) for m in history.get("messages", [])]
+    anchors = Anchors(conn, actor)
+    messages = [message_view(m, ratings, sop_index, anchors) for m in history.get("messages", [])]
     name = history.get("sessionName") or history.get("summary") or None
     return {
         "session_id": session_id,

@@ -68,9 +68,10 @@ def _limiter(request: Request, per_minute: int) -> RateLimiter:
     return limiter
 
 
-def _rate_keys(request: Request, actor_key: str | None, session_id: Any) -> list[str]:
-    client = actor_key or (request.client.host if request.client else "unknown")
-    keys = [f"client:{client}"]
+def _rate_keys(request: Request, user_id: str | None, session_id: Any) -> list[str]:
+    """Per signed-in user (else per client address) and per session."""
+    host = request.client.host if request.client else "unknown"
+    keys = [f"user:{user_id}" if user_id else f"ip:{host}"]
     if isinstance(session_id, str) and session_id:
         keys.append(f"session:{session_id}")
     return keys
@@ -88,7 +89,7 @@ def post_chat(
     """Answer `message` in session `sessionId` (made on the server when absent)."""
     limiter = _limiter(request, settings.chat_rate_limit_per_minute)
     try:
-        enforce(limiter, _rate_keys(request, actor.owner_key, body.sessionId))
+        enforce(limiter, _rate_keys(request, actor.user_id, body.sessionId))
     except RateLimited as exc:
         retry = str(exc.details.get("retryAfter", 60))
         return envelope(exc.status, exc.message, exc.code, exc.details, {"Retry-After": retry})

@@ -81,7 +81,7 @@ def projects_summary(
 def projects_update(
     projectId: str, conn: Conn, actor: CurrentActor, body: JsonObject
 ) -> JSONResponse:
-    """Update fields of a project (inactive ones too; `isActive: true` reactivates)."""
+    """Change fields of a project (inactive ones too; `isActive: true` reactivates)."""
     row = update_project(conn, actor, projectId, body)
     return JSONResponse({"message": "Project updated successfully", "project": row.brief()})
 

@@ -95,11 +95,7 @@ PATH_VALUES = {"version": "1", "sopId": "SOP-999", "projectId": "PRO-999"}
 
 # KNOWN GAP (reported): routes that do not yet enforce the rules above; the integrator removes
 # each entry when the route is fixed. Keep this empty unless a mismatch has been reported.
-KNOWN_GAPS: set[tuple[str, str]] = {
-    # KNOWN GAP (reported): looks the SOP up before checking EDIT_SOPS, so anonymous/viewer/user
-    # get 404 (not 401/403) for a SOP that does not exist, which also reveals which SOP ids exist.
-    ("POST", "/api/sops/{sopId}/rollback"),
-}
+KNOWN_GAPS: set[tuple[str, str]] = set()
 
 
 def _url(path: str) -> str:

@@ -17,8 +17,8 @@ from pmo_playbook.errors import InvalidInput, NotFound
 from pmo_playbook.repositories.agent_sops import AgentSopRepository
 from pmo_playbook.repositories.human_sops import HumanSopRepository
 from pmo_playbook.repositories.sop_versions import SopVersionRepository
-from pmo_playbook.services.actor import Actor
-from pmo_playbook.services.sop_access import require_reader
+from pmo_playbook.services.actor import Actor, Permission
+from pmo_playbook.services.sop_access import require_permission, require_reader
 from pmo_playbook.services.sops import EditOutcome, apply_markdown
 
 SOP_TYPES = ("human", "agent")
@@ -129,7 +129,12 @@ def diff_versions(
 
 
 def rollback(conn: psycopg.Connection[Any], actor: Actor, sop_id: str, version: int) -> EditOutcome:
-    """Write a new version whose markdown is `version`'s (changeType `rollback`)."""
+    """Write a new version whose markdown is `version`'s (changeType `rollback`).
+
+    Permission is checked before any lookup, so callers without it cannot probe which SOPs
+    and versions exist.
+    """
+    require_permission(actor, Permission.EDIT_SOPS, "roll back SOPs")
     row = SopVersionRepository(conn).get(sop_id, "human", version)
     if row is None:
         raise NotFound(

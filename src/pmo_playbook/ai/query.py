@@ -1,7 +1,7 @@
 """Prepare a question for full-text search: filler words out, typos fixed, concepts added.
 
 Typo correction maps a word that no indexed SOP contains to the closest word of the index's
-vocabulary (difflib ratio >= 0.8, words of 4+ letters only), so "stakholder" finds
+vocabulary (one edit, two for words of 9+ letters; words of 5+ letters only), so "stakholder" finds
 "stakeholder" while real words that are simply off-topic ("weather") stay as they are.
 """
 
@@ -243,7 +243,6 @@ EXTRA_TERMS = frozenset(
     ]
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*|[^A-Za-z]+")
-_CUTOFF = 0.8
 
 _vocab_lock = threading.Lock()
 _vocab_cache: dict[str, frozenset[str]] = {}
@@ -293,11 +292,11 @@ def _correct(word: str, vocabulary: frozenset[str]) -> str:
     """The vocabulary word one edit away (two for 9+ letters), else the word itself: a real
     word that is merely close ("chart" / "charter") is two edits away and stays."""
     lower = word.lower()
-    if len(lower) < 4 or lower in vocabulary or lower in FILLER:
-        return lower
+    if len(lower) < 5 or lower in vocabulary or lower in FILLER:
+        return lower  # short words: one edit turns too many real words into others
     allowed = 2 if len(lower) >= 9 else 1
     for candidate in difflib.get_close_matches(lower, vocabulary, n=5, cutoff=0.7):
-        if _osa_distance(lower, candidate) <= allowed:
+        if len(candidate) >= 4 and _osa_distance(lower, candidate) <= allowed:
             return candidate
     return lower
 

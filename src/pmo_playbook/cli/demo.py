@@ -20,6 +20,7 @@ from pmo_playbook.db import schema
 from pmo_playbook.migration.run import migrate
 from pmo_playbook.migration.sources import open_source
 from pmo_playbook.services.db_check import run_db_check
+from pmo_playbook.services.users import ensure_demo_admin
 
 app = typer.Typer(help="Run the demo: embedded database, schema, sample data, app.")
 
@@ -41,6 +42,20 @@ def _load_sample(cli: CliContext) -> None:
         ok(f"Sample data migrated: {listing}")
     else:
         say(f"Sample data already present (nothing changed): {listing}")
+
+
+def _announce_admin(cli: CliContext) -> None:
+    """Create the demo admin on first run and say how to log in."""
+    with cli.connect() as conn:
+        email, password = ensure_demo_admin(conn)
+        conn.commit()
+    if password:
+        ok(f"Admin account: {email} / password: {password} (shown once; log in at /login)")
+    else:
+        say(
+            f"Admin account: {email} (password shown on the first run; reset it with "
+            f"`pmo users set-password {email}`)"
+        )
 
 
 @app.callback(invoke_without_command=True)
@@ -65,6 +80,7 @@ def demo(
     else:
         say("Schema already up to date.")
     _load_sample(cli)
+    _announce_admin(cli)
     if no_serve:
         say("Ready (--no-serve): start the app with `pmo serve`.")
         return

@@ -7,6 +7,7 @@ seed's test-full-system.ts did against its dev server.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -57,10 +58,8 @@ def running_server(db_url: DatabaseUrl, tmp_path: Path) -> Iterator[tuple[str, d
     assert made.returncode == 0, made.stderr
     token = run_pmo("users", "token", "ops@example.org", "--name", "system-test", env=env)
     assert token.returncode == 0, token.stderr
-    bearer = [w for w in token.stdout.split() if len(w) > 30][0]
+    bearer = next(w for w in token.stdout.split() if len(w) > 30)
     port = free_port()
-    import os
-
     proc_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MONGODB_URI")}
     proc_env.update(env)
     proc = subprocess.Popen(

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from pmo_playbook.documents.common import from_iso
@@ -110,11 +110,13 @@ def _markdown_filter(text: Any, heading_offset: int = 0, heading_ids: bool = Tru
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    """The shared template environment (autoescape everywhere, undefined names fail loudly)."""
+    """The shared template environment (autoescape everywhere).
+
+    Missing keys render as empty (Jinja's default): migrated documents do not all carry every
+    optional key, and a page must not crash on one."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=True,
-        undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -47,7 +47,7 @@ def agent_sop_view(row: AgentSopRow) -> dict[str, Any]:
             "key": key,
             "heading": heading,
             "anchor": f"agent-{slugify(heading)}",
-            "items": _strings(sections.get(key)),
+            "entries": _strings(sections.get(key)),
         }
         for key, heading in AGENT_SECTIONS
     ]

@@ -127,11 +127,12 @@ def _semantic(
     return repo.nearest_sops(embeddings.to_literal(vector), model.name)
 
 
-def _fuse(fulltext: list[str], semantic: list[str]) -> list[str]:
-    """Weighted reciprocal rank fusion: semantic evidence overturns the full-text leader only
-    when that leader ranks far down semantically."""
+def _fuse(fulltext: list[str], semantic: list[str], margin: float) -> list[str]:
+    """Weighted reciprocal rank fusion. The semantic weight shrinks as the full-text leader's
+    margin grows: semantics decides near-ties, a clear full-text lead stands."""
     scores: dict[str, float] = {}
-    for ranking, weight in ((fulltext, 1.0), (semantic, SEMANTIC_WEIGHT)):
+    weight_semantic = SEMANTIC_WEIGHT * (1.0 - min(max(margin, 0.0), 1.0))
+    for ranking, weight in ((fulltext, 1.0), (semantic, weight_semantic)):
         for rank, sop_id in enumerate(ranking):
             scores[sop_id] = scores.get(sop_id, 0.0) + weight / (RRF_K + rank + 1)
     return sorted(scores, key=lambda s: (-scores[s], s))
@@ -163,7 +164,7 @@ def retrieve(
     confidence = ft_conf
     if sims:
         method = "hybrid"
-        order = _fuse(order, [s for s, _ in sims])
+        order = _fuse(order, [s for s, _ in sims], features.get("margin", 0.0))
         sim_of = dict(sims)
         features["similarity"] = sim_of.get(order[0], 0.0)
         agree = bool(ranked) and ranked[0].sop_id == order[0]

@@ -10,7 +10,15 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from pmo_playbook.config import Settings
-from pmo_playbook.web.pages import admin_feedback, admin_projects, admin_sops, chat, projects, sops
+from pmo_playbook.web.pages import (
+    admin_analytics,
+    admin_feedback,
+    admin_projects,
+    admin_sops,
+    chat,
+    projects,
+    sops,
+)
 from pmo_playbook.web.pages.errors import install_page_errors
 from pmo_playbook.web.pages.rendering import STATIC_DIR
 
@@ -18,7 +26,8 @@ from pmo_playbook.web.pages.rendering import STATIC_DIR
 def install_pages(app: FastAPI, settings: Settings) -> None:
     """Add the pages, /static and the HTML error handlers to `app`."""
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (sops, projects, chat, admin_sops, admin_feedback, admin_projects):
+    modules = (sops, projects, chat, admin_sops, admin_feedback, admin_projects, admin_analytics)
+    for module in modules:
         app.include_router(module.router)
     install_page_errors(app)
 

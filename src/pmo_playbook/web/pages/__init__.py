@@ -14,6 +14,7 @@ from pmo_playbook.web.pages import (
     admin_analytics,
     admin_feedback,
     admin_projects,
+    admin_proposals,
     admin_sops,
     chat,
     projects,
@@ -22,12 +23,22 @@ from pmo_playbook.web.pages import (
 from pmo_playbook.web.pages.errors import install_page_errors
 from pmo_playbook.web.pages.rendering import STATIC_DIR
 
+PAGE_MODULES = (
+    sops,
+    projects,
+    chat,
+    admin_sops,
+    admin_feedback,
+    admin_proposals,
+    admin_projects,
+    admin_analytics,
+)
+
 
 def install_pages(app: FastAPI, settings: Settings) -> None:
     """Add the pages, /static and the HTML error handlers to `app`."""
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    modules = (sops, projects, chat, admin_sops, admin_feedback, admin_projects, admin_analytics)
-    for module in modules:
+    for module in PAGE_MODULES:
         app.include_router(module.router)
     install_page_errors(app)
 

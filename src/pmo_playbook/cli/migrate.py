@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,7 +16,8 @@ from pmo_playbook.migration import quarantine as quarantine_store
 from pmo_playbook.migration.loader import DEFAULT_BATCH_SIZE, LoadOptions
 from pmo_playbook.migration.plan import BSON_MAX, plan
 from pmo_playbook.migration.progress import RichProgress
-from pmo_playbook.migration.report import summary_line
+from pmo_playbook.migration.prune import Extras, PruneRefused, PruneRequest
+from pmo_playbook.migration.report import RunReport, summary_line
 from pmo_playbook.migration.retry import retry as retry_entries
 from pmo_playbook.migration.reverse import export as export_rows
 from pmo_playbook.migration.run import migrate, open_connection
@@ -99,31 +100,72 @@ def run_cmd(
     batch_size: int = typer.Option(
         DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Documents per batch."
     ),
+    prune: bool = typer.Option(
+        False, "--prune", help="Delete rows whose _id the source no longer has (asks first)."
+    ),
+    yes: bool = typer.Option(False, "--yes", help="With --prune: do not ask for confirmation."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="With --prune: list the rows it would delete, delete nothing."
+    ),
 ) -> None:
     """Plan, load (resumable, idempotent) and verify every document; exit 1 on any problem."""
     cli = get_context(ctx)
     url = cli.database_url()
+    request = PruneRequest(dry_run=dry_run, confirm=_confirm_prune(yes)) if prune else None
     with _source(ctx, from_, fmt) as source, RichProgress() as progress:
         options = LoadOptions(
             batch_size=batch_size, include_unmapped=include_unmapped, progress=progress
         )
-        result = migrate(url, source, options)
+        result = migrate(url, source, options, prune=request)
     if report:
         report.write_bytes(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2))
+    _show_run(result)
+    if result.prune_refused:
+        raise PruneRefused(f"--prune refused: {result.prune_refused}")
+    if not result.ok:
+        raise typer.Exit(1)
+    ok(f"Migration complete in {result.seconds:.1f}s")
+
+
+def _confirm_prune(yes: bool) -> Callable[[list[Extras]], bool]:
+    """Ask before deleting (unless --yes), after listing what would go."""
+
+    def confirm(extras: list[Extras]) -> bool:
+        _show_extras(extras, "will delete")
+        if yes:
+            return True
+        total = sum(e.count for e in extras)
+        return typer.confirm(f"Delete these {total} rows in one transaction?", default=False)
+
+    return confirm
+
+
+def _show_extras(extras: list[Extras], verb: str) -> None:
+    for e in extras:
+        if e.count:
+            warn(f"--prune {verb} {e.count} {e.table} rows: {', '.join(e.legacy_ids[:20])}")
+
+
+def _show_run(result: RunReport) -> None:
+    """The seed-style summary of a run, its quarantine, extras and prune outcome."""
     if result.resumed:
         say(f"Resumed run {result.run_id} from its checkpoints.")
+    for name in result.restarted:
+        warn(f"{name}: the source changed before its checkpoint; loaded again from the start")
     for c in result.collections:
         _good, line = summary_line(c)
         say(line)
         for lid in c.quarantined_ids[:20]:
             bad(f"  quarantined {c.collection} _id {lid} (pmo migrate quarantine list)")
+        for lid in c.extra_ids[:20]:
+            bad(f"  {c.table} row legacy_id {lid}: no longer in the source (--prune deletes it)")
     for name in result.unmapped:
         warn(f"{name}: unmapped collection, not migrated (use --include-unmapped to keep it)")
+    if result.pruned is not None:
+        deleted = sum(result.pruned.values())
+        say(f"Pruned {deleted} rows no longer in the source." if deleted else "Pruned nothing.")
     if not result.changed and not result.resumed:
         say("Nothing changed: the database already holds this source.")
-    if not result.ok:
-        raise typer.Exit(1)
-    ok(f"Migration complete in {result.seconds:.1f}s")
 
 
 @app.command("verify")
@@ -147,6 +189,7 @@ def verify_cmd(
                 f"PostgreSQL {c.row_count} rows, {c.identical} identical, "
                 f"{c.missing_count} missing, {c.extra_count} extra, "
                 f"{c.different_count} different, {len(c.quarantined)} quarantined"
+                + (f", {c.duplicate_count} duplicate _id" if c.duplicate_count else "")
             )
             (ok if c.ok else bad)(line)
             for d in c.different[:20]:
@@ -157,6 +200,11 @@ def verify_cmd(
                 say(f"    extra row legacy_id {lid}")
             for lid in c.quarantined[:20]:
                 say(f"    quarantined _id {lid}")
+            for text in c.duplicates[:20]:
+                say(f"    duplicate _id {text} (the later one is quarantined)")
+            if c.updated_at_drift_count:
+                warn(f"{c.collection}: updated_at differs from the document on "
+                     f"{c.updated_at_drift_count} rows (drift, not a failure)")  # fmt: skip
     if not result.ok:
         raise typer.Exit(1)
 

@@ -1,8 +1,12 @@
 """Runs and checkpoints: where a migration stands, committed with the batch it covers.
 
-A run is identified by the source's fingerprint. Starting a run resumes the newest unfinished
-run of the same fingerprint (a killed run), otherwise opens a new one; a finished migration is
-re-run from the start and the upsert reports every row as unchanged.
+A run is identified by the source's fingerprint (kind, description, collection names and
+`--include-unmapped`; NOT counts or sizes, so a file fixed after a failure still resumes).
+Starting a run resumes the newest unfinished run of the same fingerprint (killed: 'running';
+aborted by an error: 'failed'), otherwise opens a new one; a finished migration is re-run from
+the start and the upsert reports every row as unchanged. A file source resumes by index only
+after checking that the document just before the resume point still has the checkpoint's last
+`_id` (run_guard.py); otherwise that collection starts over.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from psycopg.types.json import Jsonb
 from pmo_playbook.migration.sources.base import Source, SourceCollection
 
 _FIND_OPEN_RUN = (
-    "SELECT id FROM migration_runs WHERE source_fingerprint = %s AND status = 'running' "
-    "ORDER BY started_at DESC LIMIT 1"
+    "SELECT id FROM migration_runs WHERE source_fingerprint = %s "
+    "AND status IN ('running', 'failed') ORDER BY started_at DESC, id DESC LIMIT 1"
 )
+_REOPEN_RUN = "UPDATE migration_runs SET status = 'running', finished_at = NULL WHERE id = %s"
 _NEW_RUN = (
     "INSERT INTO migration_runs (source_fingerprint, source_kind, source_description, "
     "include_unmapped) VALUES (%s, %s, %s, %s) RETURNING id"
@@ -79,7 +84,7 @@ class Checkpoint:
 def fingerprint(source: Source, collections: list[SourceCollection], unmapped: bool) -> str:
     """A stable identity of the source and options: same input → same run to resume."""
     parts = [source.kind, source.description, str(unmapped)]
-    parts += [f"{c.name}:{c.count}:{c.size_bytes}" for c in collections]
+    parts += [c.name for c in collections]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -91,6 +96,7 @@ def open_run(
         row = conn.execute(_FIND_OPEN_RUN, (fp,)).fetchone()
         if row is not None:
             run_id = int(row[0])
+            conn.execute(_REOPEN_RUN, (run_id,))
             points = {}
             for r in conn.execute(_CHECKPOINTS, (run_id,)).fetchall():
                 points[r[0]] = Checkpoint(*r)

@@ -2,28 +2,40 @@
 
 One open entry per (collection, legacy_id): a re-run refreshes it instead of adding a duplicate,
 and the loader marks it resolved as soon as the document is stored (by a later run or `retry`).
+
+The original document is kept as canonical Extended JSON. When canonical EJSON cannot represent
+it exactly (duplicate keys, invalid UTF-8: the codec refuses such documents), the entry also
+keeps the exact BSON bytes (base64, `document_bson_base64`, migration 0006) and `document` holds
+a best-effort rendering for people: nothing is ever lost. `document_forms(raw)` decides.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import bson
 import psycopg
+from bson import json_util
+from bson.codec_options import CodecOptions
+from bson.son import SON
 from psycopg import sql
 
 from pmo_playbook.errors import NotFound
+from pmo_playbook.migration import codec
 from pmo_playbook.migration.staging import STAGE
 
 _RECORD = """
 INSERT INTO migration_quarantine AS q (run_id, collection, target_table, legacy_id, doc_id,
-    document, reason, position)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+    document, reason, position, document_bson_base64)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (collection, legacy_id) WHERE resolved_at IS NULL DO UPDATE SET
     run_id = EXCLUDED.run_id, target_table = EXCLUDED.target_table, doc_id = EXCLUDED.doc_id,
     document = EXCLUDED.document, reason = EXCLUDED.reason, position = EXCLUDED.position,
-    seen_at = now()
+    document_bson_base64 = EXCLUDED.document_bson_base64, seen_at = now()
 """
 _RESOLVE_STAGED = sql.SQL(
     "UPDATE migration_quarantine q SET resolved_at = now(), resolved_run_id = %s "
@@ -35,12 +47,19 @@ _OPEN_IDS = (
 )
 _LIST = (
     "SELECT id, run_id, collection, target_table, legacy_id, doc_id, document, reason, position, "
-    "created_at, resolved_at FROM migration_quarantine "
+    "created_at, resolved_at, document_bson_base64 FROM migration_quarantine "
     "WHERE (%s OR resolved_at IS NULL) ORDER BY id"
 )
 _SHOW = (
     "SELECT id, run_id, collection, target_table, legacy_id, doc_id, document, reason, position, "
-    "created_at, resolved_at FROM migration_quarantine WHERE id = %s"
+    "created_at, resolved_at, document_bson_base64 FROM migration_quarantine WHERE id = %s"
+)
+_RESOLVE = (
+    "UPDATE migration_quarantine SET resolved_at = now(), resolved_run_id = %s "
+    "WHERE id = %s AND resolved_at IS NULL"
+)
+_LENIENT: CodecOptions[Any] = CodecOptions(
+    document_class=SON, tz_aware=True, unicode_decode_error_handler="replace"
 )
 
 
@@ -55,6 +74,7 @@ class Entry:
     document: str  # canonical Extended JSON
     reason: str
     position: str
+    document_bson_base64: str | None = None  # exact bytes when `document` is not exact
 
 
 @dataclass(frozen=True)
@@ -72,6 +92,7 @@ class QuarantinedDocument:
     position: str | None
     created_at: datetime
     resolved_at: datetime | None
+    document_bson_base64: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -89,7 +110,7 @@ def record(conn: psycopg.Connection[Any], run_id: int | None, entries: list[Entr
             _RECORD,
             [
                 (run_id, e.collection, e.target_table, e.legacy_id, e.doc_id, e.document,
-                 e.reason, e.position)
+                 e.reason, e.position, e.document_bson_base64)
                 for e in entries
             ],
         )  # fmt: skip
@@ -116,3 +137,36 @@ def get_entry(conn: psycopg.Connection[Any], entry_id: int) -> QuarantinedDocume
     if row is None:
         raise NotFound(f"no quarantine entry {entry_id}")
     return QuarantinedDocument(*row)
+
+
+def resolve(conn: psycopg.Connection[Any], entry_id: int, run_id: int | None) -> None:
+    """Mark one entry resolved (its document is now stored)."""
+    conn.execute(_RESOLVE, (run_id, entry_id))
+
+
+def document_forms(raw: bytes) -> tuple[str, str | None]:
+    """(canonical Extended JSON, None), or (best-effort EJSON, base64 bytes) when not exact."""
+    try:
+        return codec.canonical_ejson(raw), None
+    except Exception as exc:  # the codec refuses it: keep the bytes, render what can be read
+        try:
+            text = json_util.dumps(
+                bson.decode(raw, _LENIENT), json_options=json_util.CANONICAL_JSON_OPTIONS
+            )
+        except Exception:
+            text = json.dumps({"$unreadable": str(exc)})
+        return text, base64.b64encode(raw).decode("ascii")
+
+
+def original_bytes(entry: QuarantinedDocument) -> bytes:
+    """The exact BSON bytes of a quarantined document.
+
+    From the kept bytes when canonical EJSON could not hold it, otherwise through the codec's
+    exact inverse of `canonical_ejson` (key order and every BSON type kept).
+    """
+    if entry.document_bson_base64:
+        return base64.b64decode(entry.document_bson_base64)
+    from pmo_playbook.migration.bson_values import from_ejson
+    from pmo_playbook.migration.bson_walk import write_document
+
+    return write_document(from_ejson(json.loads(entry.document)))

@@ -25,6 +25,8 @@ class CollectionReport:
     row_count: int = 0  # rows of this collection in PostgreSQL after the run
     quarantined_ids: list[str] = field(default_factory=list)  # open entries (canonical _id text)
     differences: list[str] = field(default_factory=list)  # "<_id>: <paths>" for the first few
+    extra_count: int = 0  # rows whose legacy_id the source no longer has (deleted there)
+    extra_ids: list[str] = field(default_factory=list)  # the first of them
 
     @property
     def docs_per_second(self) -> float:
@@ -39,6 +41,7 @@ class CollectionReport:
         return (
             self.table is not None
             and not self.quarantined_ids
+            and self.extra_count == 0
             and self.different == 0
             and self.row_count == self.expected_rows
             and self.identical == self.expected_rows
@@ -61,6 +64,11 @@ class RunReport:
     collections: list[CollectionReport] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)  # reported, not kept
     seconds: float = 0.0
+    restarted: list[str] = field(default_factory=list)  # collections reloaded: source changed
+    unreadable_ids: int = 0  # documents whose `_id` could not be read (listing incomplete)
+    not_in_source: list[str] = field(default_factory=list)  # tables no source collection feeds
+    pruned: dict[str, int] | None = None  # --prune: rows deleted per target ({} = none deleted)
+    prune_refused: str | None = None  # --prune refused, and why
 
     @property
     def changed(self) -> bool:
@@ -83,6 +91,10 @@ class RunReport:
             "ok": self.ok,
             "seconds": round(self.seconds, 3),
             "unmapped": self.unmapped,
+            "restarted": self.restarted,
+            "not_in_source": self.not_in_source,
+            "pruned": self.pruned,
+            "prune_refused": self.prune_refused,
             "collections": {c.collection: c.as_json() for c in self.collections},
         }
 
@@ -98,6 +110,8 @@ def summary_line(c: CollectionReport) -> tuple[bool, str]:
         parts.append(f"❌ {c.identical} identical, {c.different} different")
     if c.quarantined_ids:
         parts.append(f"❌ {len(c.quarantined_ids)} quarantined")
+    if c.extra_count:
+        parts.append(f"❌ {c.extra_count} rows no longer in the source")
     if c.dangling_refs:
         parts.append(f"⚠️ {c.dangling_refs} dangling humanSopId")
     return c.ok, ", ".join(parts)

@@ -1,28 +1,32 @@
 """`pmo migrate quarantine retry`: re-validate and load quarantined documents.
 
-Each stored document (canonical Extended JSON, turned back into its exact BSON bytes) goes through
-the same path as a batch of the loader: encode, derive columns, conflict anti-join, upsert,
-read-back. On success the loader marks the entry resolved; on failure the entry keeps its place
-with the new reason.
+Each stored document is turned back into its exact BSON bytes (`quarantine.original_bytes`: the
+kept bytes, or the codec's exact inverse of canonical Extended JSON) and goes through the same
+path as a batch of the loader: encode, derive columns, conflict anti-join, upsert, read-back.
+On success the entry is resolved; on failure it keeps its place with the new reason.
+
+A later duplicate of an `_id` (reason "duplicate _id in the source") is never loaded over the
+stored earlier document: it stays quarantined while a row holds that `_id` (delete the row
+first to keep the later document instead).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-import bson
-from bson import json_util
-from bson.son import SON
+import psycopg
+from psycopg import sql
 
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.migration import quarantine
 from pmo_playbook.migration.batch import prepare_batch
 from pmo_playbook.migration.loader import write_batch
+from pmo_playbook.migration.mapping import TableSpec
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.run import open_connection, target_for
+from pmo_playbook.migration.run_guard import DUPLICATE_REASON, source_legacy_id
 from pmo_playbook.migration.sources.base import SourceDocument
-
-_EJSON = json_util.CANONICAL_JSON_OPTIONS.with_options(document_class=SON, tz_aware=True)
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,42 @@ class RetryResult:
     reason: str | None  # why it is still quarantined
 
 
-def raw_from_ejson(text: str) -> bytes:
-    """The exact BSON bytes of a canonical Extended JSON document."""
-    return bson.encode(json_util.loads(text, json_options=_EJSON))
+def _row_exists(conn: psycopg.Connection[Any], spec: TableSpec, legacy_id: str) -> bool:
+    scope: sql.Composable = sql.SQL("")
+    if spec.scope_column:
+        scope = sql.SQL(" AND {} = %(collection)s").format(sql.Identifier(spec.scope_column))
+    query = sql.SQL("SELECT 1 FROM {} WHERE legacy_id = %(lid)s{}").format(
+        sql.Identifier(spec.table), scope
+    )
+    params = {"lid": legacy_id, "collection": spec.legacy_name}
+    return conn.execute(query, params).fetchone() is not None
+
+
+def _retry_one(conn: psycopg.Connection[Any], entry: quarantine.QuarantinedDocument) -> RetryResult:
+    """Load one entry's document; resolve the entry when its row now holds it."""
+    spec = target_for(entry.collection, entry.target_table is None)
+    assert spec is not None  # target_for always maps with include_unmapped
+    raw = quarantine.original_bytes(entry)
+    codec = RowCodec(entry.collection, spec)
+    lid = source_legacy_id(codec, raw)
+    duplicate = entry.reason.startswith(DUPLICATE_REASON)
+    with conn.transaction():
+        if duplicate and lid is not None and _row_exists(conn, spec, lid):
+            return RetryResult(entry.id, entry.collection, entry.legacy_id, False, entry.reason)
+        doc = SourceDocument(raw, entry.position or "quarantine")
+        write_batch(conn, prepare_batch([doc], codec, spec, 0), entry.run_id)
+        if duplicate and lid is not None and _row_exists(conn, spec, lid):
+            quarantine.resolve(conn, entry.id, entry.run_id)
+    with conn.transaction():
+        now = quarantine.get_entry(conn, entry.id)
+        still = [
+            e
+            for e in quarantine.list_entries(conn)
+            if e.collection == entry.collection and e.legacy_id in (entry.legacy_id, lid)
+        ]
+    stored = now.resolved_at is not None
+    reason = None if stored else (still[0].reason if still else now.reason)
+    return RetryResult(entry.id, entry.collection, entry.legacy_id, stored, reason)
 
 
 def retry(url: DatabaseUrl, ids: list[int] | None) -> list[RetryResult]:
@@ -50,21 +87,5 @@ def retry(url: DatabaseUrl, ids: list[int] | None) -> list[RetryResult]:
                 for entry_id in sorted(missing):
                     quarantine.get_entry(conn, entry_id)  # NotFound for unknown ids
         for entry in entries:
-            spec = target_for(entry.collection, entry.target_table is None)
-            if spec is None:  # pragma: no cover - target_for always maps with include_unmapped
-                continue
-            doc = SourceDocument(raw_from_ejson(entry.document), entry.position or "quarantine")
-            codec = RowCodec(entry.collection, spec)
-            with conn.transaction():
-                write_batch(conn, prepare_batch([doc], codec, spec, 0), entry.run_id)
-            with conn.transaction():
-                now = quarantine.get_entry(conn, entry.id)
-                still = [
-                    e
-                    for e in quarantine.list_entries(conn)
-                    if e.collection == entry.collection and e.legacy_id == entry.legacy_id
-                ]
-            stored = now.resolved_at is not None
-            reason = None if stored else (still[0].reason if still else now.reason)
-            results.append(RetryResult(entry.id, entry.collection, entry.legacy_id, stored, reason))
+            results.append(_retry_one(conn, entry))
     return results

@@ -1,7 +1,9 @@
 """`migrate()`: the library entry point of `pmo migrate run` (and of `pmo demo`'s sample data).
 
-Plan (discover collections, map names and aliases), load every collection from its checkpoint,
-then count and report. Verification of every document happens batch by batch during the load
+Plan (discover collections, map names and aliases), load every collection from its checkpoint
+through a `RunGuard` (duplicate `_id`s across batches, resume anchor, ids read), report the rows
+the source no longer has (and prune them on request), then count and report. Verification of
+every document happens batch by batch during the load
 (rows read back and decoded); `verify.verify()` re-reads the whole source independently.
 """
 
@@ -19,8 +21,27 @@ from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.migration import checkpoints, quarantine, staging
 from pmo_playbook.migration.checkpoints import Checkpoint
 from pmo_playbook.migration.loader import LoadOptions, load_collection
-from pmo_playbook.migration.mapping import TableSpec, collection_sort_key, spec_for, unmapped_spec
+from pmo_playbook.migration.mapping import (
+    LOAD_ORDER,
+    TableSpec,
+    collection_sort_key,
+    spec_for,
+    unmapped_spec,
+)
+from pmo_playbook.migration.prune import (
+    Extras,
+    PruneRequest,
+    delete_extras,
+    find_extras,
+    group_targets,
+)
 from pmo_playbook.migration.report import CollectionReport, RunReport
+from pmo_playbook.migration.run_guard import (
+    RunGuard,
+    SourceChanged,
+    duplicates_skipped,
+    forget_run,
+)
 from pmo_playbook.migration.sources.base import Source, SourceCollection
 
 
@@ -43,8 +64,18 @@ def sorted_collections(source: Source) -> list[SourceCollection]:
     return sorted(source.collections(), key=lambda c: collection_sort_key(c.name))
 
 
-def migrate(url: DatabaseUrl, source: Source, options: LoadOptions | None = None) -> RunReport:
-    """Load `source` into the database at `url`, resuming an interrupted run of the same source."""
+def migrate(
+    url: DatabaseUrl,
+    source: Source,
+    options: LoadOptions | None = None,
+    *,
+    prune: PruneRequest | None = None,
+) -> RunReport:
+    """Load `source` into the database at `url`, resuming an interrupted run of the same source.
+
+    After the load, rows whose `_id` the source no longer has are reported (`extra_count`);
+    with `prune` they are deleted in one transaction (or only listed when `dry_run`).
+    """
     options = options or LoadOptions()
     started = time.perf_counter()
     collections = sorted_collections(source)
@@ -53,6 +84,7 @@ def migrate(url: DatabaseUrl, source: Source, options: LoadOptions | None = None
         run_id, resumed, points = checkpoints.open_run(conn, source, fp, options.include_unmapped)
         report = RunReport(run_id=run_id, source=source.description, resumed=resumed)
         try:
+            loaded = []
             for col in collections:
                 spec = target_for(col.name, options.include_unmapped)
                 if spec is None:
@@ -60,39 +92,109 @@ def migrate(url: DatabaseUrl, source: Source, options: LoadOptions | None = None
                     continue
                 point = points.get(col.name) or Checkpoint(col.name)
                 if not point.done:
-                    point = load_collection(
-                        conn, source, col.name, spec, run_id, point, options, col.count
-                    )
-                report.collections.append(collection_report(conn, col.name, spec, point))
+                    point = _load_one(conn, source, col, spec, run_id, point, options, report)
+                loaded.append((col.name, spec, point))
+            extras = _catch_up(conn, run_id, loaded, report, prune)
+            for name, spec, point in loaded:
+                report.collections.append(
+                    collection_report(conn, name, spec, point, extras, run_id)
+                )
         except BaseException:
             conn.rollback()
             checkpoints.finish_run(conn, run_id, "failed", report.as_json())
             raise
         report.seconds = time.perf_counter() - started
+        with conn.transaction():
+            forget_run(conn, run_id)
         checkpoints.finish_run(conn, run_id, "finished", report.as_json())
     return report
 
 
-def collection_report(
-    conn: psycopg.Connection[Any], collection: str, spec: TableSpec, point: Checkpoint
-) -> CollectionReport:
-    """Counters of the checkpoint, plus the row count and open quarantine entries now."""
+def _load_one(
+    conn: psycopg.Connection[Any],
+    source: Source,
+    col: SourceCollection,
+    spec: TableSpec,
+    run_id: int,
+    point: Checkpoint,
+    options: LoadOptions,
+    report: RunReport,
+) -> Checkpoint:
+    """Load one collection through a `RunGuard`; start it over when the source changed."""
+    while True:
+        guard = RunGuard(
+            conn, source, run_id, spec, col.name, options.batch_size, point.last_legacy_id
+        )
+        try:
+            return load_collection(conn, guard, col.name, spec, run_id, point, options, col.count)
+        except SourceChanged:
+            report.restarted.append(col.name)
+            point = Checkpoint(col.name)
+        finally:
+            report.unreadable_ids += guard.unreadable
+
+
+def _catch_up(
+    conn: psycopg.Connection[Any],
+    run_id: int,
+    loaded: list[tuple[str, TableSpec, Checkpoint]],
+    report: RunReport,
+    prune: PruneRequest | None,
+) -> dict[str, Extras]:
+    """Rows the source no longer has, per first source collection of each target; prune them."""
+    groups = group_targets([(name, spec) for name, spec, _ in loaded])
+    report.not_in_source = [t for t in LOAD_ORDER if t not in {g.spec.table for g in groups}]
     with conn.transaction():
+        found = find_extras(conn, run_id, groups)
+    by_collection = {e.collections[0]: e for e in found}
+    if prune is None or not any(e.count for e in found):
+        return by_collection
+    if report.unreadable_ids:
+        report.prune_refused = (
+            f"the source listing is incomplete: {report.unreadable_ids} document(s) without a "
+            "readable _id; nothing pruned"
+        )
+        return by_collection
+    if prune.dry_run or not prune.confirm(found):
+        report.pruned = {}
+        return by_collection
+    with conn.transaction():
+        report.pruned = delete_extras(conn, run_id, groups)
+    return {name: Extras(e.table, e.collections) for name, e in by_collection.items()}
+
+
+def collection_report(
+    conn: psycopg.Connection[Any],
+    collection: str,
+    spec: TableSpec,
+    point: Checkpoint,
+    extras: dict[str, Extras],
+    run_id: int,
+) -> CollectionReport:
+    """Counters of the checkpoint, plus the row count, open quarantine entries and extras now.
+
+    Duplicates the run guard held back count as read and quarantined.
+    """
+    extra = extras.get(collection) or Extras(spec.table, [collection])
+    with conn.transaction():
+        skipped = duplicates_skipped(conn, run_id, collection)
         row = conn.execute(staging.count_rows(spec), {"collection": collection}).fetchone()
         open_ids = quarantine.open_ids(conn, collection)
     return CollectionReport(
         collection=collection,
         table=spec.table,
-        read=point.read,
+        read=point.read + skipped,
         inserted=point.inserted,
         updated=point.updated,
         unchanged=point.unchanged,
-        quarantined=point.quarantined,
+        quarantined=point.quarantined + skipped,
         identical=point.identical,
         different=point.different,
         dangling_refs=point.dangling_refs,
         seconds=point.seconds,
-        source_count=point.read,
+        source_count=point.read + skipped,
         row_count=int(row[0]) if row else 0,
         quarantined_ids=open_ids,
+        extra_count=extra.count,
+        extra_ids=extra.legacy_ids,
     )

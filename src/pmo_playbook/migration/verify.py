@@ -5,6 +5,12 @@ any open quarantine entry), decoded through the codec (data + bson_annotations +
 compared byte for byte with the source document, and the typed columns are re-derived from
 `data` and compared too. The chunk's ids go to a TEMP table on the server, so rows the source
 does not have ("extra") are found by one anti-join at the end: Python memory stays bounded.
+
+Beyond `data` and the re-derived columns: `agent_sops.human_sop_id` must point at the human_sops
+row whose legacy_id is the document's `humanSopId` (NULL when that row does not exist), and
+`updated_at` is compared with the document's `updatedAt` and reported as drift, not as a failure
+(the application and the trigger move it). A later document with an `_id` already seen is a
+duplicate in the source (the loader quarantines it): listed, never compared with the row.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from pmo_playbook.migration import staging
 from pmo_playbook.migration.mapping import TableSpec
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.run import open_connection, sorted_collections, target_for
+from pmo_playbook.migration.run_guard import source_legacy_id
 from pmo_playbook.migration.sources.base import Source
+from pmo_playbook.migration.verify_columns import check_columns
 
 CHUNK = 2000
 MAX_LISTED = 100  # ids listed per category (counts are always complete)
@@ -30,7 +38,9 @@ _SEEN = sql.Identifier("pmo_verify_seen")
 _CREATE_SEEN = sql.SQL("CREATE TEMP TABLE {} (legacy_id text PRIMARY KEY) ON COMMIT DROP").format(
     _SEEN
 )
-_ADD_SEEN = sql.SQL("INSERT INTO {} SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING").format(_SEEN)
+_ADD_SEEN = sql.SQL(
+    "INSERT INTO {} SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING RETURNING legacy_id"
+).format(_SEEN)
 _CLEAR_SEEN = sql.SQL("TRUNCATE {}").format(_SEEN)
 
 
@@ -47,9 +57,13 @@ class CollectionVerification:
     extra: list[str] = field(default_factory=list)
     different: list[dict[str, Any]] = field(default_factory=list)  # {"_id", "paths"}
     quarantined: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # "<_id> at <position>"
+    updated_at_drift: list[dict[str, Any]] = field(default_factory=list)  # {"_id", "row", "doc"}
     missing_count: int = 0
     extra_count: int = 0
     different_count: int = 0
+    duplicate_count: int = 0
+    updated_at_drift_count: int = 0  # reported, not a failure
 
     @property
     def ok(self) -> bool:
@@ -58,6 +72,7 @@ class CollectionVerification:
             and self.missing_count == 0
             and self.extra_count == 0
             and self.different_count == 0
+            and self.duplicate_count == 0
             and not self.quarantined
             and self.identical == self.source_count
         )
@@ -113,16 +128,28 @@ def verify_collection(
     while chunk := list(islice(docs, CHUNK)):
         by_id: dict[str, bytes] = {}
         for doc in chunk:
-            lid = codec.legacy_id_of(doc.raw) or f"(no _id) {doc.position}"
-            by_id[lid] = doc.raw
+            lid = source_legacy_id(codec, doc.raw) or f"(unreadable) {doc.position}"
+            if lid in by_id:
+                _duplicate(result, lid, doc.position)
+            else:
+                by_id[lid] = doc.raw
         result.source_count += len(chunk)
         ids = list(by_id)
-        conn.execute(_ADD_SEEN, (ids,))
+        new = {r[0] for r in conn.execute(_ADD_SEEN, (ids,)).fetchall()}
+        for lid in [i for i in ids if i not in new]:  # seen in an earlier chunk
+            _duplicate(result, lid, "a later chunk")
+            del by_id[lid]
+        ids = list(by_id)
         rows = conn.execute(
             staging.rows_by_ids(spec), {"ids": ids, "collection": collection}
         ).fetchall()
+        stored = {r[0]: r[3] for r in rows if r[2] is not None}
+        mismatched, drifting = check_columns(
+            conn, spec, collection, stored, result.updated_at_drift
+        )
+        result.updated_at_drift_count += drifting
         for row in rows:
-            _classify(result, codec, row, by_id[row[0]])
+            _classify(result, codec, row, by_id[row[0]], mismatched.get(row[0], []))
     row = conn.execute(staging.count_rows(spec), {"collection": collection}).fetchone()
     result.row_count = int(row[0]) if row else 0
     params = {"collection": collection, "limit": MAX_LISTED}
@@ -133,8 +160,19 @@ def verify_collection(
     return result
 
 
+def _duplicate(result: CollectionVerification, legacy_id: str, where: str) -> None:
+    """A later document with an `_id` already seen: quarantined by the loader, a finding here."""
+    result.duplicate_count += 1
+    if len(result.duplicates) < MAX_LISTED:
+        result.duplicates.append(f"{legacy_id} at {where}")
+
+
 def _classify(
-    result: CollectionVerification, codec: RowCodec, row: tuple[Any, ...], raw: bytes
+    result: CollectionVerification,
+    codec: RowCodec,
+    row: tuple[Any, ...],
+    raw: bytes,
+    column_paths: list[str],
 ) -> None:
     legacy_id, quarantine_id, stored = row[0], row[1], row[2:]
     if stored[0] is None:  # no row
@@ -145,7 +183,7 @@ def _classify(
             if len(result.missing) < MAX_LISTED:
                 result.missing.append(legacy_id)
         return
-    paths = codec.row_differences(stored, raw)
+    paths = codec.row_differences(stored, raw) + column_paths
     if not paths:
         result.identical += 1
         return

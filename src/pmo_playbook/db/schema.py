@@ -55,6 +55,8 @@ SELECT 'trigger', g.tgname, t.relname FROM pg_trigger g JOIN pg_class t ON t.oid
 UNION ALL
 SELECT 'function', p.proname, '' FROM pg_proc p
  WHERE p.pronamespace = current_schema()::regnamespace
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                    WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
 UNION ALL
 SELECT 'extension', e.extname, '' FROM pg_extension e
 """

@@ -44,6 +44,9 @@ def get_actor(request: Request) -> Actor:
     return Actor(user_id=None, display="anonymous")
 
 
-Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
+# scope="function": commit (or roll back) when the endpoint returns, BEFORE the response is
+# sent. With FastAPI's default request scope the commit ran after the response went out, so a
+# client following a redirect (or re-reading right after a 200) could see the old data.
+Conn = Annotated[psycopg.Connection[Any], Depends(get_conn, scope="function")]
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 AppSettings = Annotated[Settings, Depends(get_settings)]

@@ -156,8 +156,9 @@ class Ui:
         self.page.goto(self.url("/login"))
         self.page.get_by_label("Email").fill(email)
         self.page.get_by_label("Password").fill(password)
-        self.page.get_by_role("button", name="Log in").click()
-        self.page.wait_for_load_state("load")
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Log in").click()
+        assert "/login" not in self.page.url, f"login as {email} failed"
 
 
 def _watch(ui: Ui) -> None:

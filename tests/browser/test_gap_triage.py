@@ -28,8 +28,8 @@ def test_report_a_gap_and_triage_it(ui: Ui, live_server: LiveServer) -> None:
     answer.get_by_role("button", name="Submit Report").click()
     page.get_by_text("Thank you for your feedback").wait_for()
     ui.shot("reported")
-    page.get_by_role("button", name="Log out").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log out").click()
 
     ui.login()
     ui.goto("/admin/user-feedback")

@@ -62,4 +62,12 @@
     showAlert('<div class="alert error">The server could not be reached. Please try again.</div>');
   });
   document.addEventListener("htmx:beforeRequest", function () { showAlert(""); });
+
+  // Keep the newest chat message in view (on load and after each swap of the panel).
+  function scrollChat() {
+    var list = document.getElementById("chat-messages");
+    if (list) { list.scrollTop = list.scrollHeight; }
+  }
+  document.addEventListener("DOMContentLoaded", scrollChat);
+  document.addEventListener("htmx:afterSettle", scrollChat);
 })();

@@ -7,7 +7,8 @@ Measures, on a throw-away PostgreSQL cluster (TCP, loopback):
   (b) raw COPY of the same final rows into the same indexed tables (the limit);
   (c) a Python port of the seed guide's import-to-postgres.ts: one INSERT ... ON CONFLICT
       (business key) DO UPDATE per document, autocommit, `_id` kept inside `data`;
-  (d) peak RSS of (a) in a fresh process at --scale and at --scale/10;
+  (d) peak RSS (VmHWM) of (a) in a fresh process at --scale and at --scale/10, main process
+      and encoding worker reported separately;
   (e) (a) and (c) again through an asyncio TCP proxy adding 5 ms per client→server message.
 (c) runs on the first --row-sample documents (it is slow by design) and reports docs/s.
 """
@@ -331,22 +332,41 @@ class DelayProxy:
             await sender
 
 
-def peak_rss(dump: Path, url: DatabaseUrl) -> int:
-    """Peak RSS (KiB) of a fresh process running the loader on `dump`."""
-    code = (
-        "import resource,sys;from bench.migrate import run_loader;from pathlib import Path;"
-        "from pmo_playbook.db.url import DatabaseUrl;"
-        "run_loader(DatabaseUrl(sys.argv[1]), Path(sys.argv[2]));"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-    )
+_PEAK_CODE = """
+import json, sys
+from pathlib import Path
+from bench.migrate import run_loader, vm_hwm_kib
+from pmo_playbook.db.url import DatabaseUrl
+from pmo_playbook.migration import pipeline
+run_loader(DatabaseUrl(sys.argv[1]), Path(sys.argv[2]))
+print(json.dumps({"main": vm_hwm_kib(), "worker": max(pipeline.PEAK_RSS_KIB.values(), default=0)}))
+"""
+
+
+def vm_hwm_kib() -> int:
+    """This process's own peak RSS (VmHWM). Not ru_maxrss: Linux carries the parent's peak
+    across fork+exec into a child's ru_maxrss, which made both scales report the bench's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def peak_rss(dump: Path, url: DatabaseUrl) -> dict[str, int]:
+    """Peak RSS (KiB) of a fresh process running the loader on `dump`, and of its worker.
+
+    `total` = main + worker peaks (they run at the same time; an upper bound of the sum).
+    """
     out = subprocess.run(
-        [sys.executable, "-c", code, url.raw, str(dump)],
+        [sys.executable, "-c", _PEAK_CODE, url.raw, str(dump)],
         capture_output=True,
         text=True,
         check=True,
         cwd=Path(__file__).resolve().parents[1],
     )
-    return int(out.stdout.strip().splitlines()[-1])
+    peaks: dict[str, int] = json.loads(out.stdout.strip().splitlines()[-1])
+    peaks["total"] = peaks["main"] + peaks["worker"]
+    return peaks
 
 
 def _via(url: DatabaseUrl, port: int) -> DatabaseUrl:
@@ -410,7 +430,7 @@ def measure(server: Server, root: Path, args: argparse.Namespace) -> dict[str, A
         "d_peak_rss_kib": {
             "scale": rss_big,
             "tenth": rss_small,
-            "ratio": round(rss_big / rss_small, 3),
+            "ratio_total": round(rss_big["total"] / rss_small["total"], 3),
         },
         "e_proxy_5ms": {
             "a_docs_per_s": round(rate["a_proxy"]),

@@ -4,6 +4,14 @@ Everything that can be decided without the database is decided here, in one pass
 encodes, the table's extract function derives the columns (or rejects the document), duplicate
 `_id`s and natural keys within the batch are caught. Conflicts with rows already stored are
 found afterwards by one set-based DELETE ... USING on the staging table.
+
+Each row carries its `data` and `bson_annotations` as canonical JSON text (`fastpath.canonical`,
+COPYed as JSONB as is), and the codec has already decoded exactly that JSON back to the source
+bytes in memory (`Prepared.unverified` lists the rows where it did not). The loader then only
+has to prove that PostgreSQL returns the same JSON values (loader.write_batch).
+
+`encode_chunk` is a pure function of (collection, documents): the loader may run it in a worker
+process (pipeline.py) while the main process talks to PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,17 +19,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-from psycopg.types.json import Jsonb
-
+from pmo_playbook.migration.fastpath import canonical, encode_natural, loads
 from pmo_playbook.migration.mapping import Rejected, TableSpec
 from pmo_playbook.migration.quarantine import Entry
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.sources.base import SourceDocument
 
+Row = tuple[Any, ...]  # (ord, legacy_id, data JSON bytes, annotations JSON bytes | None, *values)
 
-def _dumps(obj: Any) -> str:
-    return orjson.dumps(obj).decode()
+
+@dataclass
+class Prepared:
+    """The picklable result of encoding one chunk (what a worker process sends back)."""
+
+    read: int = 0
+    dangling: int = 0  # humanSopId present but not an ObjectId (cannot point anywhere)
+    rows: list[Row] = field(default_factory=list)
+    unverified: set[int] = field(default_factory=set)  # ords whose in-memory decode differed
+    rejected: list[Entry] = field(default_factory=list)
 
 
 @dataclass
@@ -32,19 +47,15 @@ class Batch:
     spec: TableSpec
     codec: RowCodec
     read: int = 0
-    dangling: int = 0  # humanSopId present but not an ObjectId (cannot point anywhere)
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    dangling: int = 0
+    rows: list[Row] = field(default_factory=list)
     raw_by_ord: dict[int, bytes] = field(default_factory=dict)
     meta_by_ord: dict[int, tuple[str, str, tuple[Any, ...]]] = field(default_factory=dict)
     rejected: list[Entry] = field(default_factory=list)
+    unverified: set[int] = field(default_factory=set)
 
     def entry(self, raw: bytes, legacy_id: str | None, reason: str, position: str) -> Entry:
-        doc_id = self.codec.doc_id_ejson(legacy_id) if legacy_id else None
-        table = self.spec.table if self.spec.scope_column is None else None
-        return Entry(
-            self.collection, table, legacy_id or f"(no _id) {position}", doc_id,
-            self.codec.ejson(raw), reason, position,
-        )  # fmt: skip
+        return make_entry(self.codec, raw, legacy_id, reason, position)
 
     def conflict_entry(self, ord_: int, key: tuple[str, ...], holder: str | None) -> Entry:
         """Quarantine a staged row whose natural key `holder` (another `_id`) already holds."""
@@ -55,48 +66,122 @@ class Batch:
         return self.entry(self.raw_by_ord[ord_], legacy_id, reason, position)
 
 
+def make_entry(
+    codec: RowCodec, raw: bytes, legacy_id: str | None, reason: str, position: str
+) -> Entry:
+    """A quarantine entry for one source document."""
+    doc_id = codec.doc_id_ejson(legacy_id) if legacy_id else None
+    table = codec.spec.table if codec.spec.scope_column is None else None
+    return Entry(
+        codec.collection, table, legacy_id or f"(no _id) {position}", doc_id,
+        codec.ejson(raw), reason, position,
+    )  # fmt: skip
+
+
 def prepare_batch(
     chunk: list[SourceDocument], codec: RowCodec, spec: TableSpec, start: int
 ) -> Batch:
     """Encode, derive and de-duplicate one chunk (ord = position in the source)."""
-    batch = Batch(codec.collection, spec, codec, read=len(chunk))
+    items = [(doc.raw, doc.position) for doc in chunk]
+    return attach(encode_chunk(items, codec, start), items, codec, start)
+
+
+def attach(
+    prepared: Prepared, items: list[tuple[bytes, str]], codec: RowCodec, start: int
+) -> Batch:
+    """The `Batch` of a chunk whose encoding (possibly done elsewhere) is `prepared`."""
+    batch = Batch(
+        codec.collection, codec.spec, codec, prepared.read, prepared.dangling, prepared.rows,
+        rejected=prepared.rejected, unverified=prepared.unverified,
+    )  # fmt: skip
+    n_values = len(codec.spec.columns)
+    for row in prepared.rows:
+        raw, position = items[row[0] - start]
+        batch.raw_by_ord[row[0]] = raw
+        batch.meta_by_ord[row[0]] = (row[1], position, tuple(row[len(row) - n_values :]))
+    return batch
+
+
+def rederive(
+    prepared: Prepared, items: list[tuple[bytes, str]], codec: RowCodec, start: int
+) -> None:
+    """Derive the columns again with `codec.spec.extract` (in place).
+
+    For a caller whose extract function differs from the table's own (run_guard.py wraps it to
+    reject documents read earlier in the run) while a worker, which only has the table's own
+    function, did the encoding. The JSON is parsed once more; nothing is encoded again.
+    """
+    spec = codec.spec
+    kept: list[Row] = []
+    n_values = len(spec.columns)
+    for row in prepared.rows:
+        ord_, lid = row[0], row[1]
+        data = loads(row[2])
+        try:
+            values = spec.extract(data, lid)
+        except Rejected as exc:
+            raw, position = items[ord_ - start]
+            prepared.rejected.append(make_entry(codec, raw, lid, str(exc), position))
+            prepared.unverified.discard(ord_)
+            if spec.table == "agent_sops" and data.get("humanSopId") is not None:
+                prepared.dangling -= 1 if row[len(row) - n_values + 1] is None else 0
+            continue
+        kept.append((*row[:4], *values))
+    prepared.rows = kept
+
+
+def _encode(raw: bytes, codec: RowCodec) -> tuple[str, bytes, Any, bytes | None, bool]:
+    """(legacy_id, data JSON, data, annotations JSON, decodes back exactly) of one document."""
+    fast = encode_natural(raw, codec.shape)
+    if fast is not None:  # already proven: decode(data) == raw
+        return fast[0], fast[1], fast[2], None, True
+    enc = codec.encode(raw)
+    data_text = canonical(enc.data)
+    ann_text = canonical(enc.annotations) if enc.annotations is not None else None
+    data = loads(data_text)  # exactly the JSON value that will be stored
+    ann = loads(ann_text) if ann_text is not None else None
+    try:
+        exact = codec.decode(enc.legacy_id, data, ann) == raw
+    except Exception:
+        exact = False
+    return enc.legacy_id, data_text, data, ann_text, exact
+
+
+def encode_chunk(items: list[tuple[bytes, str]], codec: RowCodec, start: int) -> Prepared:
+    """Encode and derive every (raw, position) of a chunk; reject what cannot be a row."""
+    spec = codec.spec
+    out = Prepared(read=len(items))
     seen_ids: set[str] = set()
     seen_keys: dict[tuple[Any, ...], str] = {}
     names = spec.column_names
     key_idx = [(key, [names.index(k) for k in key]) for key in spec.unique_keys]
-    for ord_, doc in enumerate(chunk, start):
+    for ord_, (raw, position) in enumerate(items, start):
         try:
-            enc = codec.encode(doc.raw)
+            lid, data_text, data, ann_text, exact = _encode(raw, codec)
         except Exception as exc:  # the codec names what it could not encode
-            batch.rejected.append(batch.entry(doc.raw, None, f"cannot encode: {exc}", doc.position))
+            out.rejected.append(make_entry(codec, raw, None, f"cannot encode: {exc}", position))
             continue
-        lid = enc.legacy_id
         try:
-            values = spec.extract(enc.data, lid)
+            values = spec.extract(data, lid)
         except Rejected as exc:
-            batch.rejected.append(batch.entry(doc.raw, lid, str(exc), doc.position))
+            out.rejected.append(make_entry(codec, raw, lid, str(exc), position))
             continue
         if lid in seen_ids:
-            batch.rejected.append(
-                batch.entry(doc.raw, lid, "duplicate _id in the source", doc.position)
+            out.rejected.append(
+                make_entry(codec, raw, lid, "duplicate _id in the source", position)
             )
             continue
         clash = _batch_clash(spec, key_idx, values, lid, seen_keys)
         if clash:
-            batch.rejected.append(batch.entry(doc.raw, lid, clash, doc.position))
+            out.rejected.append(make_entry(codec, raw, lid, clash, position))
             continue
         seen_ids.add(lid)
-        if (
-            spec.table == "agent_sops"
-            and enc.data.get("humanSopId") is not None
-            and values[1] is None
-        ):
-            batch.dangling += 1
-        ann = Jsonb(enc.annotations, dumps=_dumps) if enc.annotations is not None else None
-        batch.rows.append((ord_, lid, Jsonb(enc.data, dumps=_dumps), ann, *values))
-        batch.raw_by_ord[ord_] = doc.raw
-        batch.meta_by_ord[ord_] = (lid, doc.position, values)
-    return batch
+        if spec.table == "agent_sops" and data.get("humanSopId") is not None and values[1] is None:
+            out.dangling += 1
+        if not exact:
+            out.unverified.add(ord_)
+        out.rows.append((ord_, lid, data_text, ann_text, *values))
+    return out
 
 
 def _batch_clash(

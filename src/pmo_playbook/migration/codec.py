@@ -91,7 +91,7 @@ def read_exact(raw: bytes) -> dict[str, Any]:
 
 def canonical_ejson(raw: bytes) -> str:
     """Canonical Extended JSON v2 of a BSON document, key order preserved (diffs, quarantine)."""
-    return _deep(lambda: _json_text(to_ejson(read_exact(raw))))
+    return deep(lambda: _json_text(to_ejson(read_exact(raw))))
 
 
 def _json_text(value: Any) -> str:
@@ -277,10 +277,10 @@ def encode_nested(doc: dict[str, Any]) -> dict[str, Any]:
 
 def encode_document(raw: bytes, shape: LegacyShape | None = None) -> EncodedDocument:
     """Encode one BSON document; `UnencodableDocument` when it cannot be stored exactly."""
-    return _deep(_encode_document, raw, shape)
+    return deep(_encode_document, raw, shape)
 
 
-def _deep(function: Callable[..., _T], *args: Any) -> _T:
+def deep(function: Callable[..., _T], *args: Any) -> _T:
     """Run `function`; on RecursionError (BSON nested hundreds deep) retry with a deeper stack."""
     try:
         return function(*args)
@@ -412,7 +412,7 @@ def decode_document(
     shape: LegacyShape | None = None,
 ) -> bytes:
     """The exact BSON bytes of a stored document (inverse of `encode_document`)."""
-    return _deep(_decode_document, legacy_id, data, annotations, shape)
+    return deep(_decode_document, legacy_id, data, annotations, shape)
 
 
 def _decode_document(

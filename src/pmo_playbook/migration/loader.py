@@ -4,8 +4,12 @@ Per batch, in ONE transaction: encode every document with the codec and derive i
 (mapping.py); documents that cannot be rows are quarantined; the rest are COPYed (binary) into a
 TEMP staging table; rows whose natural key another `_id` holds are moved to quarantine by one
 DELETE ... USING; one INSERT ... SELECT ... ON CONFLICT (legacy_id) DO UPDATE WHERE <row differs>
-writes the batch; the stored rows are read back and decoded (verification from what the
-application reads); the checkpoint is saved; COMMIT. A killed run resumes at its checkpoint.
+writes the batch; the stored rows are read back and verified against the source bytes (see
+`RowCodec.verify_stored`); the checkpoint is saved; COMMIT. A killed run resumes at its
+checkpoint.
+
+Large collections are encoded one batch ahead in a worker process (pipeline.py) while the main
+process reads the source and writes the previous batch; small ones inline.
 """
 
 from __future__ import annotations
@@ -18,16 +22,20 @@ from typing import Any
 
 import orjson
 import psycopg
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from pmo_playbook.migration import checkpoints, quarantine, staging
-from pmo_playbook.migration.batch import Batch, prepare_batch
+from pmo_playbook.migration.batch import Batch, attach, rederive
 from pmo_playbook.migration.checkpoints import Checkpoint
 from pmo_playbook.migration.mapping import TableSpec
+from pmo_playbook.migration.pipeline import Encoder, worker_extract_differs
 from pmo_playbook.migration.progress import NullProgress, ProgressSink
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.sources.base import ResumePoint, Source, SourceDocument
 
 DEFAULT_BATCH_SIZE = 2000
+JSONB_OID = 3802
 
 
 @dataclass
@@ -37,6 +45,23 @@ class LoadOptions:
     batch_size: int = DEFAULT_BATCH_SIZE
     include_unmapped: bool = False
     progress: ProgressSink = field(default_factory=NullProgress)
+    # Encode in a worker process when a collection has more than this many documents left
+    # (None: never). Below it the process start-up would cost more than it saves.
+    worker_threshold: int | None = 3 * DEFAULT_BATCH_SIZE
+
+
+class _JsonbText(bytes):
+    """Marker type: JSON text already serialized by the codec (COPYed without re-dumping)."""
+
+
+class JsonbTextDumper(Dumper):
+    """Binary jsonb from JSON text: version byte 1, then the text (PostgreSQL parses it)."""
+
+    format = Format.BINARY
+    oid = JSONB_OID
+
+    def dump(self, obj: Any) -> bytes:
+        return b"\x01" + bytes(obj)
 
 
 def _documents(
@@ -47,6 +72,16 @@ def _documents(
         last = codec.id_value(point.last_legacy_id) if point.last_legacy_id else None
         resume = ResumePoint(index=point.next_index, last_id=last)
     return iter(source.documents(collection, resume))
+
+
+def _read(
+    docs: Iterator[SourceDocument], size: int
+) -> tuple[list[SourceDocument], Exception | None]:
+    """The next chunk, or the source error that stopped it (raised after the previous commit)."""
+    try:
+        return list(islice(docs, size)), None
+    except Exception as exc:
+        return [], exc
 
 
 def load_collection(
@@ -63,24 +98,70 @@ def load_collection(
     codec = RowCodec(collection, spec)
     docs = _documents(source, collection, point, codec)
     options.progress.start(collection, total, point.next_index)
-    while True:
-        started = time.perf_counter()
-        chunk = list(islice(docs, options.batch_size))
-        if not chunk:
-            break
-        with conn.transaction():
-            counts = write_batch(conn, prepare_batch(chunk, codec, spec, point.next_index), run_id)
-            point.add(counts)
-            point.next_index += len(chunk)
-            point.last_legacy_id = counts_last_id(chunk, codec) or point.last_legacy_id
-            point.seconds += time.perf_counter() - started
-            checkpoints.save(conn, run_id, point)
-        options.progress.advance(collection, len(chunk))
+    left = None if total is None else total - point.next_index
+    threshold = options.worker_threshold
+    encoder = Encoder(codec, threshold is not None and (left is None or left > threshold))
+    try:
+        _load(conn, docs, encoder, codec, run_id, point, options)
+    finally:
+        encoder.close()
     with conn.transaction():
         point.done = True
         checkpoints.save(conn, run_id, point)
     options.progress.finish(collection)
     return point
+
+
+def _load(
+    conn: psycopg.Connection[Any],
+    docs: Iterator[SourceDocument],
+    encoder: Encoder,
+    codec: RowCodec,
+    run_id: int,
+    point: Checkpoint,
+    options: LoadOptions,
+) -> None:
+    """The batch loop: batch N+1 is encoded (in the worker) while batch N is written.
+
+    When the caller's extract function is not the table's own (run_guard.py keeps per-window
+    state in it), the main process derives the columns again right after the worker's result,
+    before the next window is read, and does not read ahead.
+    """
+    rederiving = encoder.worker and worker_extract_differs(codec.spec, codec.collection)
+    read_ahead = encoder.worker and not rederiving
+    started = time.perf_counter()
+    chunk, error = _read(docs, options.batch_size)
+    if chunk:
+        encoder.submit(_items(chunk), point.next_index)
+    while chunk:
+        following: list[SourceDocument] = []
+        if read_ahead and error is None:
+            following, error = _read(docs, options.batch_size)
+        prepared = encoder.result()
+        items = _items(chunk)
+        if rederiving:
+            rederive(prepared, items, codec, point.next_index)
+        if not read_ahead and error is None:
+            following, error = _read(docs, options.batch_size)
+        if following:
+            encoder.submit(_items(following), point.next_index + len(chunk))
+        with conn.transaction():
+            counts = write_batch(conn, attach(prepared, items, codec, point.next_index), run_id)
+            point.add(counts)
+            point.next_index += len(chunk)
+            point.last_legacy_id = counts_last_id(chunk, codec) or point.last_legacy_id
+            now = time.perf_counter()
+            point.seconds += now - started
+            started = now
+            checkpoints.save(conn, run_id, point)
+        options.progress.advance(codec.collection, len(chunk))
+        chunk = following
+    if error is not None:
+        raise error
+
+
+def _items(chunk: list[SourceDocument]) -> list[tuple[bytes, str]]:
+    return [(d.raw, d.position) for d in chunk]
 
 
 def counts_last_id(chunk: list[SourceDocument], codec: RowCodec) -> str | None:
@@ -96,6 +177,7 @@ def write_batch(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None)
     if batch.rows:
         conn.execute(staging.create_stage(spec))
         with conn.cursor() as cur:
+            cur.adapters.register_dumper(_JsonbText, JsonbTextDumper)
             with cur.copy(staging.copy_stage(spec)) as copy:
                 copy.set_types([t for _, t in staging.stage_columns(spec)])
                 for row in batch.rows:
@@ -112,7 +194,10 @@ def write_batch(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None)
         counts["inserted"] = sum(1 for f in flags if f)
         counts["updated"] = len(flags) - counts["inserted"]
         counts["unchanged"] = len(batch.rows) - (len(entries) - len(batch.rejected)) - len(flags)
-        identical, different = codec.compare_rows(stored, batch.raw_by_ord)
+        expected = {row[0]: row for row in batch.rows}
+        identical, different = codec.verify_stored(
+            stored, expected, batch.unverified, batch.raw_by_ord
+        )
         counts["identical"], counts["different"] = identical, len(different)
     quarantine.record(conn, run_id, entries)
     counts["quarantined"] = len(entries)

@@ -17,6 +17,7 @@ from bson.codec_options import CodecOptions
 from bson.son import SON
 
 from pmo_playbook.migration import codec
+from pmo_playbook.migration.fastpath import canonical
 from pmo_playbook.migration.legacy_shape import LegacyShape, shape_for
 from pmo_playbook.migration.mapping import TableSpec
 from pmo_playbook.migration.staging import compared_columns
@@ -83,6 +84,48 @@ class RowCodec:
         names = compared_columns(self.spec)
         paths += [f"column {n}" for n, a, b in zip(names, derived, stored, strict=True) if a != b]
         return paths
+
+    def verify_stored(
+        self,
+        stored: list[tuple[Any, ...]],
+        expected: dict[int, tuple[Any, ...]],
+        unverified: set[int],
+        raw_by_ord: dict[int, bytes],
+    ) -> tuple[int, list[tuple[str, list[str]]]]:
+        """(identical, [(legacy_id, paths)]) for rows read back as (ord, *row), by staged row.
+
+        `expected[ord]` is the staged row (ord, legacy_id, data JSON, annotations JSON,
+        *values) whose JSON the codec already decoded to the source bytes in memory (unless
+        `ord` is in `unverified`). A stored row whose JSON values are canonically equal to the
+        staged ones decodes to the same bytes (the decoder is a function of the JSON value), and
+        its typed columns must equal the values derived from that same JSON. Anything else is
+        checked the slow way (decode what PostgreSQL returned, diff against the source).
+        """
+        identical, different = 0, []
+        for row in stored:
+            ord_ = row[0]
+            if ord_ not in unverified and self._same_as_staged(row, expected[ord_]):
+                identical += 1
+                continue
+            paths = self.row_differences(row[1:], raw_by_ord[ord_])
+            if paths:
+                different.append((row[1], paths))
+            else:
+                identical += 1
+        return identical, different
+
+    def _same_as_staged(self, row: tuple[Any, ...], staged: tuple[Any, ...]) -> bool:
+        try:
+            if row[1] != staged[1] or canonical(row[2]) != staged[2]:
+                return False
+            if (row[3] is None) != (staged[3] is None):
+                return False
+            if staged[3] is not None and canonical(row[3]) != staged[3]:
+                return False
+        except Exception:  # e.g. a value canonical() cannot write: the slow path says why
+            return False
+        values = staged[4:]
+        return all(row[4 + j] == values[i] for j, i in enumerate(self._compared))
 
     def compare_rows(
         self, stored: list[tuple[Any, ...]], raw_by_ord: dict[int, bytes]

@@ -1,0 +1,172 @@
+"""Encode batches in a worker process while the main process talks to PostgreSQL.
+
+The codec is pure Python and CPU-bound; PostgreSQL's work on a batch (COPY, upsert, index
+maintenance, read-back) runs in the server process. With a worker, batch N+1 is encoded (and its
+in-memory decode proven) while batch N is written, verified and committed: the loader keeps two
+cores busy instead of alternating between them.
+
+Protocol (pickled messages over the worker's stdin/stdout, lock-step so neither side can block
+on a full pipe while the other sends): the main process sends one chunk `(collection, unmapped,
+start, [(raw, position), ...])` and receives its `Prepared` before sending the next; at most one
+chunk is in flight, so memory stays bounded by a few batches whatever the collection size. The
+worker is a fresh `python -m pmo_playbook.migration.pipeline` (it inherits no database
+connection and never re-imports the caller's `__main__`, unlike multiprocessing's spawn) and
+exits when its stdin closes, including when the main process is killed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+from pmo_playbook.errors import PmoError
+from pmo_playbook.migration.batch import Prepared, encode_chunk
+from pmo_playbook.migration.mapping import TableSpec, spec_for, unmapped_spec
+from pmo_playbook.migration.rowcodec import RowCodec
+
+Items = list[tuple[bytes, str]]
+PEAK_RSS_KIB: dict[str, int] = {}  # collection -> the worker's own peak RSS (benchmark (d))
+
+
+class WorkerFailed(PmoError):
+    """The encoding worker died or raised (its traceback is in the message)."""
+
+    code = "MIGRATION_WORKER_FAILED"
+
+
+def _peak_rss_kib() -> int:
+    """VmHWM of this process (its own peak; ru_maxrss would include the forking parent's)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def worker_extract_differs(spec: TableSpec, collection: str) -> bool:
+    """Whether `spec.extract` is not the function a worker would use for `collection`."""
+    base = spec_for(collection) if spec.scope_column is None else None
+    return base is None or spec.extract is not base.extract
+
+
+def _codec(collection: str, unmapped: bool) -> RowCodec:
+    spec = unmapped_spec(collection) if unmapped else spec_for(collection)
+    if spec is None:
+        raise WorkerFailed(f"collection {collection} maps to no table")
+    return RowCodec(collection, spec)
+
+
+def _serve(inbox: Connection, outbox: Connection) -> None:
+    """Worker loop: encode chunks until stdin closes or None arrives."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's business
+    codecs: dict[tuple[str, bool], RowCodec] = {}
+    while True:
+        try:
+            message = inbox.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            outbox.send(_peak_rss_kib())
+            return
+        collection, unmapped, start, items = message
+        try:
+            key = (collection, unmapped)
+            if key not in codecs:
+                codecs[key] = _codec(collection, unmapped)
+            result: Any = encode_chunk(items, codecs[key], start)
+        except Exception:
+            result = WorkerFailed(traceback.format_exc(limit=5))
+        outbox.send(result)
+
+
+def main() -> None:
+    """Entry point of the worker process: messages on stdin, results on (the real) stdout."""
+    outbox = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # anything printed by accident goes to stderr, not into the protocol
+    _serve(Connection(os.dup(0), writable=False), outbox)
+
+
+class Encoder:
+    """Encode chunks inline (small collections, tests) or in a worker process."""
+
+    def __init__(self, codec: RowCodec, use_worker: bool) -> None:
+        self.codec = codec
+        self.unmapped = codec.spec.scope_column is not None
+        self.pending: tuple[Items, int] | None = None
+        self.worker = use_worker
+        self.outbox: Connection | None = None
+        self.inbox: Connection | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.in_flight = False
+        if use_worker:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pmo_playbook.migration.pipeline"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            assert self.process.stdin is not None and self.process.stdout is not None
+            self.outbox = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+            self.inbox = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+            self.process.stdin.close()
+            self.process.stdout.close()
+
+    def submit(self, items: Items, start: int) -> None:
+        """Start encoding a chunk (returns at once with a worker)."""
+        if self.outbox is not None:
+            try:
+                self.outbox.send((self.codec.collection, self.unmapped, start, items))
+            except OSError as exc:
+                raise WorkerFailed(f"the encoding worker of {self.codec.collection} died") from exc
+            self.in_flight = True
+        else:
+            self.pending = (items, start)
+
+    def result(self) -> Prepared:
+        """The encoding of the chunk last submitted."""
+        if self.inbox is None:
+            assert self.pending is not None
+            items, start = self.pending
+            self.pending = None
+            return encode_chunk(items, self.codec, start)
+        try:
+            result = self.inbox.recv()
+            self.in_flight = False
+        except (EOFError, OSError) as exc:
+            raise WorkerFailed(f"the encoding worker of {self.codec.collection} died") from exc
+        if isinstance(result, WorkerFailed):
+            raise result
+        assert isinstance(result, Prepared)
+        return result
+
+    def close(self) -> None:
+        """Stop the worker (recording its peak RSS); safe to call twice."""
+        if self.outbox is None or self.inbox is None or self.process is None:
+            return
+        outbox, inbox, self.outbox, self.inbox = self.outbox, self.inbox, None, None
+        try:
+            if not self.in_flight:  # after an error mid-batch there is no peak to collect
+                outbox.send(None)
+                if inbox.poll(10):
+                    PEAK_RSS_KIB[self.codec.collection] = int(inbox.recv())
+        except (EOFError, OSError):
+            pass
+        finally:
+            outbox.close()
+            inbox.close()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+if __name__ == "__main__":
+    main()

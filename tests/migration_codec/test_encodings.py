@@ -241,3 +241,17 @@ def test_codec_decodes_an_application_written_row_in_legacy_shape() -> None:
     assert list(doc) == ["_id", "userId", "email", "createdAt", "lastLogin", "extra"]
     assert doc["lastLogin"] == dt.datetime(2025, 5, 14, 14, 56, 25, tzinfo=UTC)
     assert doc["_id"] == OID
+
+
+def test_year_one_date_is_zero_padded_and_round_trips() -> None:
+    """Regression: strftime's %Y wrote year 1 as "1-01-01…", which decoding could not read."""
+    import bson as _bson
+
+    from pmo_playbook.migration.codec import decode_document, encode_document
+    from pmo_playbook.migration.legacy_shape import shape_for
+
+    raw = _bson.encode({"_id": 1, "createdAt": _bson.DatetimeMS(-62135596800000)})
+    shape = shape_for("chat_histories")
+    encoded = encode_document(raw, shape)
+    assert encoded.data["createdAt"] == "0001-01-01T00:00:00.000Z"
+    assert decode_document(encoded.legacy_id, encoded.data, encoded.annotations, shape) == raw

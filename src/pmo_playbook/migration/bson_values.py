@@ -98,7 +98,8 @@ def ms_to_iso(ms: int) -> str:
     """ISO-8601 UTC with milliseconds and `Z`; years outside 1..9999 as `±YYYYYY` (ISO expanded)."""
     if MIN_NATURAL_MS <= ms <= MAX_NATURAL_MS:
         moment = _EPOCH + timedelta(milliseconds=ms)
-        return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+        # Not strftime's %Y: glibc writes year 1 as "1", which no ISO parser reads back.
+        return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
     days, rest = divmod(ms, 86_400_000)
     year, month, day = _civil_from_days(days)
     secs, millis = divmod(rest, 1000)

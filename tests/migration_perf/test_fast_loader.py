@@ -7,6 +7,7 @@ them, and the reverse export must give back the source bytes.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,11 @@ from bson import Decimal128, Int64, ObjectId
 
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.migration import codec, pipeline
-from pmo_playbook.migration.batch import encode_chunk, prepare_batch
+from pmo_playbook.migration.batch import encode_chunk, prepare_batch, rederive
 from pmo_playbook.migration.fastpath import canonical, encode_natural
 from pmo_playbook.migration.legacy_shape import shape_for
 from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.mapping import spec_for
+from pmo_playbook.migration.mapping import Rejected, spec_for
 from pmo_playbook.migration.reverse import export
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.run import migrate
@@ -178,3 +179,26 @@ def test_a_corrupt_document_keeps_the_batches_before_it(
     finally:
         src.close()
     assert rows(db_url, "SELECT count(*) FROM chat_histories")[0][0] == 100
+
+
+def test_rederive_applies_the_callers_extract_after_a_worker_encoded() -> None:
+    spec = spec_for("chat_histories")
+    assert spec is not None
+    docs = [chat(i) for i in range(5)]
+    items = [(bson.encode(d), f"doc {i}") for i, d in enumerate(docs)]
+    prepared = encode_chunk(items, RowCodec("chat_histories", spec), 10)
+    banned = str(docs[2]["_id"])
+
+    def extract(data: dict[str, Any], legacy_id: str) -> tuple[Any, ...]:
+        if legacy_id == banned:
+            raise Rejected("duplicate _id in the source (first read at document #1)")
+        return spec.extract(data, legacy_id)
+
+    wrapped = RowCodec("chat_histories", replace(spec, extract=extract))
+    assert pipeline.worker_extract_differs(wrapped.spec, "chat_histories")
+    assert not pipeline.worker_extract_differs(spec, "chat_histories")
+    rederive(prepared, items, wrapped, 10)
+    assert [r[0] for r in prepared.rows] == [10, 11, 13, 14]
+    (entry,) = prepared.rejected
+    assert entry.legacy_id == banned and entry.position == "doc 2"
+    assert entry.reason.startswith("duplicate _id in the source")

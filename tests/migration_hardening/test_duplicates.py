@@ -130,3 +130,24 @@ def test_duplicate_the_codec_refuses_keeps_its_exact_bytes(
     (entry,) = rows(db_url, "SELECT document, document_bson_base64 FROM migration_quarantine")
     assert base64.b64decode(entry[1]) == raw
     assert json.loads(entry[0])["messageId"] == "m-x"  # best-effort rendering for people
+
+
+def test_refused_document_that_is_not_a_duplicate_is_quarantined_with_its_bytes(
+    tmp_path: Path, db_url: DatabaseUrl
+) -> None:
+    """A document the codec refuses (repeated key) with its own `_id` is quarantined, not fatal."""
+    raw = _raw_with_duplicate_keys(ObjectId())
+    docs = [_doc(0), _doc(1)]
+    folder = write_dump(tmp_path / "dump", {"message_feedback": docs}) / "legacy"
+    path = folder / "message_feedback.bson"
+    path.write_bytes(path.read_bytes() + raw)
+    report = migrate(db_url, open_source(str(tmp_path / "dump")), LoadOptions(batch_size=2))
+    assert not report.ok
+    assert report.quarantined == 1
+    (entry,) = rows(
+        db_url, "SELECT document, document_bson_base64, reason FROM migration_quarantine"
+    )
+    assert base64.b64decode(entry[1]) == raw
+    assert "duplicate key 'a'" in entry[2]
+    stored = rows(db_url, "SELECT count(*) FROM message_feedback")
+    assert stored == [(2,)]

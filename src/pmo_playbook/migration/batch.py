@@ -21,7 +21,7 @@ from typing import Any
 
 from pmo_playbook.migration.fastpath import canonical, encode_natural, loads
 from pmo_playbook.migration.mapping import Rejected, TableSpec
-from pmo_playbook.migration.quarantine import Entry
+from pmo_playbook.migration.quarantine import Entry, document_forms
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.sources.base import SourceDocument
 
@@ -72,9 +72,12 @@ def make_entry(
     """A quarantine entry for one source document."""
     doc_id = codec.doc_id_ejson(legacy_id) if legacy_id else None
     table = codec.spec.table if codec.spec.scope_column is None else None
+    # A document the codec refuses (duplicate keys, invalid UTF-8) has no exact canonical EJSON:
+    # keep its bytes too, so quarantine never loses it.
+    document, raw_base64 = document_forms(raw)
     return Entry(
         codec.collection, table, legacy_id or f"(no _id) {position}", doc_id,
-        codec.ejson(raw), reason, position,
+        document, reason, position, raw_base64,
     )  # fmt: skip
 
 

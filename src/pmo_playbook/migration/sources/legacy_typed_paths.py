@@ -19,89 +19,41 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from pmo_playbook.migration.legacy_shape import LegacyShape, shape_for
+
 TypeName = Literal["objectId", "date"]
 
-_TIMESTAMPS: Final[dict[str, TypeName]] = {
-    "_id": "objectId",
-    "createdAt": "date",
-    "updatedAt": "date",
-}
+# The nine legacy collections, by their real (MongoDB) names.
+LEGACY_COLLECTIONS: Final = (
+    "human_sops", "agent_sops", "chat_histories", "change_proposals", "userfeedback",
+    "message_feedback", "projects", "sop_version_history", "users",
+)  # fmt: skip
 
+
+def _shape(name: str) -> LegacyShape:
+    shape = shape_for(name)
+    if shape is None:  # pragma: no cover - legacy_shape covers every legacy collection
+        raise LookupError(f"no legacy shape for {name}")
+    return shape
+
+
+def _typed_paths(shape: LegacyShape) -> dict[str, TypeName]:
+    paths: dict[str, TypeName] = {"_id": "objectId"}
+    paths.update(dict.fromkeys(shape.object_id_paths, "objectId"))
+    paths.update(dict.fromkeys(shape.date_paths, "date"))
+    return paths
+
+
+# Derived from `legacy_shape` (the codec's description of the mongoose models), so the two
+# never disagree about which paths are Dates and ObjectIds.
 LEGACY_TYPED_PATHS: Final[dict[str, dict[str, TypeName]]] = {
-    "human_sops": {**_TIMESTAMPS},
-    "agent_sops": {**_TIMESTAMPS, "humanSopId": "objectId", "lastSyncedAt": "date"},
-    "chat_histories": {
-        **_TIMESTAMPS,
-        "messages[].timestamp": "date",
-        "sopUsage[].lastUsed": "date",
-        "startedAt": "date",
-        "endedAt": "date",
-        "lastActive": "date",
-    },
-    "change_proposals": {
-        **_TIMESTAMPS,
-        "humanSopId": "objectId",
-        "conversationContext.timestamp": "date",
-        "reviewHistory[].timestamp": "date",
-        "implementationDetails.implementedAt": "date",
-    },
-    "userfeedback": {**_TIMESTAMPS},
-    "message_feedback": {**_TIMESTAMPS},
-    "projects": {
-        **_TIMESTAMPS,
-        "keyDatesMilestones[]._id": "objectId",
-        "keyDatesMilestones[].date": "date",
-    },
-    "sop_version_history": {"_id": "objectId", "createdAt": "date"},
-    "users": {**_TIMESTAMPS, "lastLogin": "date"},
+    name: _typed_paths(_shape(name)) for name in LEGACY_COLLECTIONS
 }
 
-_COMMON = ("_id", "__v", "createdAt", "updatedAt")
+# Each model's top-level fields, in schema order.
 DECLARED_FIELDS: Final[dict[str, frozenset[str]]] = {
-    name: frozenset(_COMMON + fields)
-    for name, fields in {
-        "human_sops": (
-            "sopId", "title", "phase", "markdownContent", "version", "isActive", "createdBy",
-            "lastModifiedBy",
-        ),
-        "agent_sops": (
-            "sopId", "humanSopId", "title", "phase", "summary", "description", "sections",
-            "searchableContent", "keywords", "relatedSopIds", "version", "isActive",
-            "lastSyncedAt",
-        ),
-        "chat_histories": (
-            "sessionId", "sessionName", "summary", "userId", "messages", "sopUsage", "metadata",
-            "tags", "status", "startedAt", "endedAt", "lastActive",
-        ),
-        "change_proposals": (
-            "proposalId", "sopId", "humanSopId", "triggerQuery", "conversationContext",
-            "proposedChange", "status", "priority", "reviewHistory", "implementationDetails",
-            "metrics", "tags",
-        ),
-        "userfeedback": (
-            "feedbackId", "sessionId", "messageId", "userQuestion", "aiResponse", "userComment",
-            "sopId", "sopTitle", "sopSection", "confidence", "aiSuggestion", "status",
-            "priority", "adminNotes",
-        ),
-        "message_feedback": (
-            "messageId", "sessionId", "rating", "sopUsed", "confidence", "feedbackReason",
-        ),
-        "projects": (
-            "projectId", "projectName", "sponsor", "businessCaseSummary",
-            "resourceRequirements", "projectTeam", "keyStakeholders", "projectObjectives",
-            "scopeDeliverables", "threats", "opportunities", "keyAssumptions",
-            "successCriteria", "keyDatesMilestones", "isActive", "createdBy", "lastModifiedBy",
-        ),
-        "sop_version_history": (
-            "sopId", "sopType", "version", "content", "changedBy", "changeType", "changeReason",
-            "metadata",
-        ),
-        "users": (
-            "userId", "email", "name", "role", "department", "permissions", "preferences",
-            "lastLogin", "isActive",
-        ),
-    }.items()
-}  # fmt: skip
+    name: frozenset(_shape(name).root.order) for name in LEGACY_COLLECTIONS
+}
 
 # Fields typed `Mixed` (any shape): the general rule applies inside them.
 MIXED_FIELDS: Final[dict[str, frozenset[str]]] = {"sop_version_history": frozenset({"content"})}

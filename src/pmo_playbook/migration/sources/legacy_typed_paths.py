@@ -1,5 +1,5 @@
-"""The BSON types of the legacy mongoose models (legacy-system.md §1): which paths hold ObjectIds
-and which hold Dates. The one table of these facts; import it rather than copying it.
+"""The BSON types of the legacy mongoose models (legacy-system.md §1) as the seed-JSON reader
+needs them: which paths hold ObjectIds and which hold Dates, derived from `legacy_shape`.
 
 Why it exists: the seed guide's export script passed driver documents through
 `JSON.stringify`, which flattened ObjectIds to 24-hex strings and Dates to ISO strings. To get

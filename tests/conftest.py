@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
-from tests.support.pg import TestServer, start_cluster
+from tests.support.pg import DEBIAN_PG15_BIN, TestServer, start_cluster
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 if not SHARED.exists():  # CI lays shared/ beside the clone; a developer may point elsewhere
@@ -25,6 +25,20 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
     base = Path(os.environ.get("PMO_TEST_PGROOT", "/tmp")) / f"pmo-test-{os.getpid()}"
     base.mkdir(parents=True, exist_ok=True)
     cluster = start_cluster(base / "pg18")
+    yield TestServer(cluster)
+    cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def pg15() -> Iterator[TestServer]:
+    """Debian's PostgreSQL 15 (the SQL must run on 15 as well as 18), started once if needed."""
+    if not (DEBIAN_PG15_BIN / "initdb").exists():
+        pytest.fail(
+            f"PostgreSQL 15 binaries not found in {DEBIAN_PG15_BIN} (scripts/test.sh installs them)"
+        )
+    base = Path(os.environ.get("PMO_TEST_PGROOT", "/tmp")) / f"pmo-test-{os.getpid()}"
+    base.mkdir(parents=True, exist_ok=True)
+    cluster = start_cluster(base / "pg15", bin_dir=DEBIAN_PG15_BIN, system_user="postgres")
     yield TestServer(cluster)
     cluster.destroy()
 

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import psycopg
-import pytest
 
 from pmo_playbook.db import schema
 from pmo_playbook.services.analytics import dashboard, sop_rating_stats
@@ -15,18 +10,7 @@ from pmo_playbook.services.gap_reports import file_gap_report, list_gap_reports
 from pmo_playbook.services.message_ratings import rate_message
 from pmo_playbook.services.sessions import get_thread, list_sessions, record_turn
 from tests.app_sessions.support import ADMIN, ALICE
-from tests.support.pg import DEBIAN_PG15_BIN, TestServer, start_cluster
-
-
-@pytest.fixture(scope="module")
-def pg15(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
-    if not (DEBIAN_PG15_BIN / "initdb").exists():
-        pytest.fail(f"PostgreSQL 15 binaries not found in {DEBIAN_PG15_BIN}")
-    base = Path("/tmp") / f"pmo-test-sessions-{os.getpid()}"
-    base.mkdir(parents=True, exist_ok=True)
-    cluster = start_cluster(base / "pg15", bin_dir=DEBIAN_PG15_BIN, system_user="postgres")
-    yield TestServer(cluster)
-    cluster.destroy()
+from tests.support.pg import TestServer
 
 
 def test_sessions_feedback_and_analytics_sql_on_postgres_15(pg15: TestServer) -> None:

@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import psycopg
-import pytest
 
 from pmo_playbook.db import schema
-from tests.support.pg import DEBIAN_PG15_BIN, TestServer, start_cluster
-
-
-@pytest.fixture(scope="module")
-def pg15(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
-    if not (DEBIAN_PG15_BIN / "initdb").exists():
-        pytest.fail(
-            f"PostgreSQL 15 binaries not found in {DEBIAN_PG15_BIN} (scripts/test.sh installs them)"
-        )
-    base = Path("/tmp") / f"pmo-test-{os.getpid()}"
-    base.mkdir(parents=True, exist_ok=True)
-    cluster = start_cluster(base / "pg15", bin_dir=DEBIAN_PG15_BIN, system_user="postgres")
-    yield TestServer(cluster)
-    cluster.destroy()
+from tests.support.pg import TestServer
 
 
 def test_migrations_apply_on_postgres_15(pg15: TestServer) -> None:

@@ -15,10 +15,7 @@ from pmo_playbook.migration.loader import LoadOptions
 from pmo_playbook.migration.run import migrate
 from pmo_playbook.migration.sources import open_source
 from pmo_playbook.migration.verify import verify
-from tests.integration.test_postgres15 import pg15
 from tests.support.pg import TestServer
-
-__all__ = ["pg15"]
 
 
 def test_shared_dump_migrates_and_verifies_on_postgres_15(

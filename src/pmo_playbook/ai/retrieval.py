@@ -2,7 +2,7 @@
 
 Full-text search in PostgreSQL always runs (see repositories/sop_search.py for the scoring).
 When the server has pgvector and the embedding model is installed, passages are also ranked by
-cosine similarity and both SOP rankings are fused with weighted reciprocal rank fusion (k = 5).
+cosine similarity and both signals are fused at score level (see `_fuse`).
 
 Confidence is a logistic function of evidence that transfers across questions: how much of the
 question's informative vocabulary (IDF mass) the chosen SOP covers, how strongly it matches,
@@ -23,8 +23,8 @@ from pmo_playbook.ai.query import prepare, vocabulary_for
 from pmo_playbook.repositories.sop_search import SectionScore, SopScore, SopSearchRepository
 
 REFUSAL_THRESHOLD = 0.35
-RRF_K = 5
-SEMANTIC_WEIGHT = 0.5
+SEMANTIC_WEIGHT = 1.0
+SEMANTIC_TEMPERATURE = 0.07
 MAX_SECTIONS = 5
 _METHODS = {"fulltext": "full-text", "hybrid": "hybrid full-text and semantic"}
 
@@ -127,15 +127,36 @@ def _semantic(
     return repo.nearest_sops(embeddings.to_literal(vector), model.name)
 
 
-def _fuse(fulltext: list[str], semantic: list[str], margin: float) -> list[str]:
-    """Weighted reciprocal rank fusion. The semantic weight shrinks as the full-text leader's
-    margin grows: semantics decides near-ties, a clear full-text lead stands."""
-    scores: dict[str, float] = {}
-    weight_semantic = SEMANTIC_WEIGHT * (1.0 - min(max(margin, 0.0), 1.0))
-    for ranking, weight in ((fulltext, 1.0), (semantic, weight_semantic)):
-        for rank, sop_id in enumerate(ranking):
-            scores[sop_id] = scores.get(sop_id, 0.0) + weight / (RRF_K + rank + 1)
-    return sorted(scores, key=lambda s: (-scores[s], s))
+def _fuse(ranked: list[SopScore], sims: list[tuple[str, float]]) -> list[str]:
+    """Score-level fusion of both signals, each as a distribution over the SOPs.
+
+    Full-text scores are divided by the leader's (so the runner-up sits at 1 - margin: a clear
+    full-text lead needs a clear semantic preference to be overturned, a near-tie is decided by
+    semantics); cosine similarities become a softmax with temperature `SEMANTIC_TEMPERATURE`
+    (close to the contrastive temperature the model was trained with), weighted
+    `SEMANTIC_WEIGHT`. SOPs absent from a ranking get 0 full-text / the lowest similarity."""
+    top = ranked[0].score if ranked and ranked[0].score > 0 else 1.0
+    lexical = {s.sop_id: s.score / top for s in ranked}
+    floor = min(sim for _, sim in sims)
+    similarity = dict(sims)
+    ids = set(lexical) | set(similarity)
+    exps = {i: math.exp((similarity.get(i, floor) - floor) / SEMANTIC_TEMPERATURE) for i in ids}
+    total = sum(exps.values())
+    fused = {i: lexical.get(i, 0.0) + SEMANTIC_WEIGHT * exps[i] / total for i in ids}
+    return sorted(fused, key=lambda i: (-fused[i], i))
+
+
+def _chosen_fulltext_confidence(
+    ranked: list[SopScore], chosen: str, info: dict[str, Any], features: dict[str, float]
+) -> float:
+    """Full-text confidence for the SOP the fusion chose: its own coverage and score (not the
+    full-text leader's), with no lead when it was not the full-text leader."""
+    if ranked and ranked[0].sop_id == chosen:
+        return fulltext_confidence(features["coverage"], features["score"], features["margin"])
+    mine = next((s for s in ranked if s.sop_id == chosen), None)
+    if mine is None or mine.score <= 0:
+        return 0.0
+    return fulltext_confidence(_coverage(mine, info), mine.score, 0.0)
 
 
 def retrieve(
@@ -164,10 +185,10 @@ def retrieve(
     confidence = ft_conf
     if sims:
         method = "hybrid"
-        order = _fuse(order, [s for s, _ in sims], features.get("margin", 0.0))
-        sim_of = dict(sims)
-        features["similarity"] = sim_of.get(order[0], 0.0)
+        order = _fuse(ranked, sims)
+        features["similarity"] = dict(sims).get(order[0], 0.0)
         agree = bool(ranked) and ranked[0].sop_id == order[0]
+        ft_conf = _chosen_fulltext_confidence(ranked, order[0], info, features)
         confidence = hybrid_confidence(ft_conf, features["similarity"], agree)
     return _result(repo, prepared.text, question, order, confidence, method, features, info)
 

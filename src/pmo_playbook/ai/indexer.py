@@ -15,7 +15,9 @@ from typing import Any
 import psycopg
 
 from pmo_playbook.ai import embeddings
+from pmo_playbook.ai.lifecycle_glossary import stage_terms
 from pmo_playbook.ai.sections import build_document, passage_text
+from pmo_playbook.ai.thesaurus import normalize
 from pmo_playbook.repositories.sop_search import SopSearchRepository
 
 log = logging.getLogger(__name__)
@@ -31,11 +33,14 @@ def _index_one(repo: SopSearchRepository, sop_id: str) -> None:
     passages = [
         (p.section_key, p.position, p.heading, p.body, *passage_text(p)) for p in doc.passages
     ]
+    # The SOP's lifecycle-stage glossary, at the lowest weight (D). Normalised like SOP text but
+    # not expanded into concept tokens: the rings' document frequencies stay those of the SOPs.
+    glossary = normalize(stage_terms(doc.phase, doc.title))
     repo.insert(
         sop_id=doc.sop_id,
         source_hash=source.fingerprint,
         header=(doc.title, doc.phase),
-        weights=(doc.weight_a, doc.weight_b, doc.weight_c, doc.weight_d),
+        weights=(doc.weight_a, doc.weight_b, doc.weight_c, f"{doc.weight_d} {glossary}".strip()),
         vocabulary=doc.vocabulary,
         passages=passages,
     )

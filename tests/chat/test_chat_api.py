@@ -172,3 +172,13 @@ def test_chat_concurrent_first_messages_in_one_new_session_d17(
     for i in range(0, len(messages), 2):  # every question is directly followed by its answer
         assert messages[i]["role"] == "user" and messages[i + 1]["role"] == "assistant"
     assert [m["messageId"] for m in messages] == [f"msg-{i}" for i in range(len(messages))]
+
+
+def test_chat_answer_never_repeats_a_line(sop_db_url: DatabaseUrl, tmp_path: Path) -> None:
+    """The SOP summary often repeats its objective word for word: the answer says it once."""
+    with app_client(sop_db_url, tmp_path, **OFFLINE) as client:
+        reply = post(client, {"message": "What deliverables do I need to close a project?"})
+    assert reply.status_code == 200
+    bullets = [line for line in reply.json()["response"].splitlines() if line.startswith("- ")]
+    assert bullets
+    assert len(bullets) == len(set(bullets))

@@ -108,8 +108,12 @@ def compose(retrieval: Retrieval, all_sections: list[SectionScore]) -> Answer:
         shown.setdefault(wanted, []).extend(p for p in extra if p.id not in have)
     lines = [f"According to **{sop.sop_id} – {sop.title}** (phase {sop.phase}):", ""]
     citations: list[Citation] = []
+    said: set[str] = set()  # the summary often repeats the objective: say each text once
     for key in sorted(shown, key=lambda k: (k != wanted, _ORDER.index(k) if k in _ORDER else 99)):
-        items = shown[key][:MAX_LIST]
+        items = [p for p in shown[key] if p.body not in said][:MAX_LIST]
+        if not items:
+            continue
+        said.update(p.body for p in items)
         lines.append(f"**{_LABELS.get(key, items[0].heading)}**")
         lines.extend(f"- {p.body}" for p in items)
         lines.append("")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import orjson
 import psycopg
 from psycopg.adapt import Dumper
-from psycopg.pq import Format
+from psycopg.pq import Format, TransactionStatus
 
 from pmo_playbook.migration import checkpoints, quarantine, staging
 from pmo_playbook.migration.batch import Batch, attach, rederive
@@ -162,6 +163,25 @@ def counts_last_id(chunk: list[SourceDocument], codec: RowCodec) -> str | None:
     return codec.legacy_id_of(chunk[-1].raw)
 
 
+@contextmanager
+def explicit_transactions(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """Autocommit for the block: the caller sends BEGIN/COMMIT itself, inside its pipelines.
+
+    In its own transaction mode psycopg waits for the result of the BEGIN it sends before the
+    first statement, and COMMIT in a pipeline costs two waits; written by hand both travel with
+    the other statements. A single statement outside BEGIN is its own transaction.
+    """
+    if conn.autocommit:
+        yield
+        return
+    conn.autocommit = True
+    try:
+        yield
+    finally:
+        if conn.info.transaction_status == TransactionStatus.IDLE:  # a broken one stays as is
+            conn.autocommit = False
+
+
 def _commit_batch(
     conn: psycopg.Connection[Any],
     batch: Batch,
@@ -170,26 +190,29 @@ def _commit_batch(
     chunk: list[SourceDocument],
     started: float,
 ) -> float:
-    """Write one batch and its checkpoint in ONE transaction (implicit BEGIN, pipelined COMMIT).
+    """Write one batch and its checkpoint in ONE transaction, in 5 round trips.
 
-    The transaction is the connection's implicit one (not `conn.transaction()`, whose BEGIN
-    would cost a round trip of its own): BEGIN travels with the first statement, and the
-    quarantine entries, the checkpoint and COMMIT with the last pipeline. Any error rolls back.
+    BEGIN travels with the staging table's CREATE, then the COPY (2), then every statement
+    after it (1); the quarantine entries, the checkpoint and COMMIT travel together (1). Any
+    error rolls the whole batch back.
     """
-    try:
-        counts, entries = stage_batch(conn, batch, run_id)
-        point.add(counts)
-        point.next_index += len(chunk)
-        point.last_legacy_id = counts_last_id(chunk, batch.codec) or point.last_legacy_id
-        now = time.perf_counter()
-        point.seconds += now - started
-        with conn.pipeline():
-            quarantine.record(conn, run_id, entries)
-            checkpoints.save(conn, run_id, point)
-            conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    with explicit_transactions(conn):
+        try:
+            counts, entries = stage_batch(conn, batch, run_id, begin=True)
+            point.add(counts)
+            point.next_index += len(chunk)
+            point.last_legacy_id = counts_last_id(chunk, batch.codec) or point.last_legacy_id
+            now = time.perf_counter()
+            point.seconds += now - started
+            with conn.pipeline():
+                if not batch.rows:  # stage_batch sent nothing, BEGIN included
+                    conn.execute("BEGIN")
+                quarantine.record(conn, run_id, entries)
+                checkpoints.save(conn, run_id, point)
+                conn.execute("COMMIT")
+        except BaseException:
+            conn.rollback()
+            raise
     return now
 
 
@@ -201,18 +224,21 @@ def write_batch(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None)
 
 
 def stage_batch(
-    conn: psycopg.Connection[Any], batch: Batch, run_id: int | None
+    conn: psycopg.Connection[Any], batch: Batch, run_id: int | None, *, begin: bool = False
 ) -> tuple[dict[str, int], list[quarantine.Entry]]:
     """Stage, quarantine conflicts, upsert, read back and compare (the entries are not written).
 
-    Round trips: the staging table's CREATE (with the implicit BEGIN) in one pipeline, the
-    COPY (libpq cannot pipeline it: 2), then every statement after it in one pipeline.
+    Round trips: the staging table's CREATE (after BEGIN when `begin`, when the caller runs
+    `explicit_transactions`) in one pipeline, the COPY (libpq cannot pipeline it: 2), then
+    every statement after it in one pipeline.
     """
     spec, codec = batch.spec, batch.codec
     counts = {"read": batch.read, "quarantined": 0, "dangling_refs": batch.dangling}
     entries = list(batch.rejected)
     if batch.rows:
         with conn.pipeline():
+            if begin:
+                conn.execute("BEGIN")
             conn.execute(staging.create_stage(spec))
         with conn.cursor() as cur:
             cur.adapters.register_dumper(_JsonbText, JsonbTextDumper)

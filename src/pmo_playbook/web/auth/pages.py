@@ -1,4 +1,4 @@
-"""Minimal login/logout pages (`/login`, `/logout`); the pages layer may restyle them.
+"""Login/logout pages (`/login`, `/logout`) in the site's layout.
 
 The form posts `email`, `password`, `csrf_token` and `next`; success redirects (303) to `next`
 when it is a local path, else to `/`.
@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment
 
 from pmo_playbook.services.auth import LoginStatus
 from pmo_playbook.web.auth.context import csrf_token
@@ -19,35 +18,12 @@ from pmo_playbook.web.deps import Conn, CurrentActor
 
 router = APIRouter(include_in_schema=False)
 
-_ENV = Environment(autoescape=True)
-_LOGIN = _ENV.from_string("""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Log in · PMO Playbook</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main>
-<h1>Log in</h1>
-{% if actor_email %}<p>You are logged in as {{ actor_email }}.</p>{% endif %}
-{% if error %}<p role="alert" class="error">{{ error }}</p>{% endif %}
-<form method="post" action="/login">
-  <input type="hidden" name="csrf_token" value="{{ csrf }}">
-  <input type="hidden" name="next" value="{{ next }}">
-  <label>Email <input type="email" name="email" value="{{ email }}" required
-    autocomplete="username"></label>
-  <label>Password <input type="password" name="password" required
-    autocomplete="current-password"></label>
-  <button type="submit">Log in</button>
-</form>
-</main></body></html>
-""")
-_LOGOUT = _ENV.from_string("""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Log out · PMO Playbook</title></head>
-<body><main>
-<h1>Log out</h1>
-<form method="post" action="/logout">
-  <input type="hidden" name="csrf_token" value="{{ csrf }}">
-  <button type="submit">Log out</button>
-</form>
-</main></body></html>
-""")
+
+def _page(request: Request, template: str, **values: Any) -> str:
+    """A page in the site's layout (imported late: the pages layer imports this package)."""
+    from pmo_playbook.web.pages.rendering import render_html
+
+    return render_html(request, template, {"csrf": csrf_token(request), **values})
 
 
 def safe_next(target: str | None) -> str:
@@ -61,7 +37,7 @@ def _login_page(request: Request, actor_email: str | None, **values: Any) -> str
     values.setdefault("error", None)
     values.setdefault("email", "")
     values.setdefault("next", "/")
-    return _LOGIN.render(csrf=csrf_token(request), actor_email=actor_email, **values)
+    return _page(request, "login.html", actor_email=actor_email, **values)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -93,7 +69,7 @@ def login_submit(
 @router.get("/logout", response_class=HTMLResponse)
 def logout_page(request: Request) -> HTMLResponse:
     """A page with the logout button (logging out is a POST, so other sites cannot force it)."""
-    return HTMLResponse(_LOGOUT.render(csrf=csrf_token(request)))
+    return HTMLResponse(_page(request, "logout.html"))
 
 
 @router.post("/logout")

@@ -107,7 +107,7 @@ def _denied_status(caller: str) -> int:
 
 
 @pytest.mark.parametrize("public_read", [True, False])
-def test_every_route_enforces_its_access_class(
+def test_d1_every_route_enforces_its_access_class(
     db_url: DatabaseUrl, tmp_path: Path, public_read: bool
 ) -> None:
     tokens = {}

@@ -60,7 +60,7 @@ OWNERS = ["userA", "userB", "visitor1", "visitor2"]
 PAIRS = [(owner, other) for owner in OWNERS for other in OWNERS if owner != other]
 
 
-def test_sessions_are_invisible_and_untouchable_to_others(parties: dict[str, Party]) -> None:
+def test_d2_sessions_are_invisible_and_untouchable_to_others(parties: dict[str, Party]) -> None:
     for owner, other in PAIRS:  # one set-up for all twelve pairs (failed attempts change nothing)
         _assert_isolated(parties, owner, other)
 
@@ -113,7 +113,7 @@ def test_admin_reads_any_thread_in_the_conversation_viewer(parties: dict[str, Pa
 INJECTIONS: list[Any] = [{"$gt": ""}, {"$ne": None}, ["session-userA"], {"sessionId": "x"}, 7]
 
 
-def test_operator_shaped_session_ids_are_422(parties: dict[str, Party]) -> None:
+def test_d3_operator_shaped_session_ids_are_422(parties: dict[str, Party]) -> None:
     for shape in INJECTIONS:
         _assert_refused(parties, shape)
 

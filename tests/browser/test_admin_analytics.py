@@ -71,7 +71,7 @@ def test_analytics_renders_with_data(ui: Ui, live_server: LiveServer) -> None:
     ui.shot("analytics")
 
 
-def test_analytics_without_data_shows_empty_parts(ui: Ui) -> None:
+def test_d33_analytics_without_data_shows_empty_parts(ui: Ui) -> None:
     ui.login()
     ui.goto("/admin/analytics")
     page = ui.page

@@ -32,7 +32,7 @@ def _propose(db_url: str, section: str, original: str, suggested: str) -> str:
     return str(proposal["proposalId"])
 
 
-def test_review_proposals_with_correct_counts(ui: Ui, live_server: LiveServer) -> None:
+def test_d36_review_proposals_with_correct_counts(ui: Ui, live_server: LiveServer) -> None:
     first = _propose(
         live_server.db_url, "Deliverables", "- Governance Plan", "- Governance Plan (signed)"
     )

@@ -52,7 +52,7 @@ def test_edit_sop_regenerates_agent_view_and_rolls_back(ui: Ui, live_server: Liv
     assert NEW_ITEM not in page.locator("#sop-content").inner_text()
 
 
-def test_switching_sops_edits_the_selected_one(ui: Ui) -> None:
+def test_d35_switching_sops_edits_the_selected_one(ui: Ui) -> None:
     ui.login()
     ui.goto("/admin/sops/SOP-002?mode=edit")
     page = ui.page

@@ -24,7 +24,7 @@ def test_sop_page_renders_markdown_with_table(ui: Ui, live_server: LiveServer) -
     assert re.search(r"Phase 1: ", tabs.first.inner_text())
 
 
-def test_unknown_sop_is_a_404_page(ui: Ui) -> None:
+def test_d37_unknown_sop_is_a_404_page(ui: Ui) -> None:
     ui.expect_status(404, "/sop/SOP-999")
     response = ui.goto("/sop/SOP-999")
     assert response.status == 404

@@ -9,7 +9,7 @@ from pmo_playbook.web.pages.chat_export import export_filename, export_markdown
 from pmo_playbook.web.pages.rendering import format_day, iso_day, percent, relative_time
 
 
-def test_markdown_renders_gfm_tables_and_emphasis() -> None:
+def test_d40_markdown_renders_gfm_tables_and_emphasis() -> None:
     html = str(render_markdown("**bold**\n\n| Role | Duty |\n|---|---|\n| PM | Lead |\n"))
     assert "<strong>bold</strong>" in html
     assert "<th>Role</th>" in html and "<td>Lead</td>" in html
@@ -41,7 +41,7 @@ def test_markdown_headings_get_unique_anchors_and_can_be_demoted() -> None:
     assert slugify("***") == "section"
 
 
-def test_milestone_dates_do_not_shift_a_day() -> None:
+def test_d38_milestone_dates_do_not_shift_a_day() -> None:
     # a milestone stored as UTC midnight stays on its calendar day (D38)
     assert format_day("2026-03-01T00:00:00.000Z") == "1 Mar 2026"
     assert iso_day("2026-03-01T00:00:00.000Z") == "2026-03-01"
@@ -60,7 +60,7 @@ def test_relative_time_and_percent() -> None:
     assert percent(float("nan")) == ""
 
 
-def test_export_uses_the_real_session_name() -> None:
+def test_d38_export_uses_the_real_session_name() -> None:
     history = {
         "sessionId": "session-1",
         "sessionName": "Charter help",

@@ -118,10 +118,14 @@ def source_position(loaded: int, duplicate_positions: list[int]) -> int:
 _END = object()
 
 
-def _prefetched(docs: Iterator[SourceDocument], size: int) -> Iterator[list[SourceDocument]]:
-    """Windows of `docs`, the next one read by a thread while the caller works on this one.
+Window = tuple[list[SourceDocument], list[str | None]]
 
-    Reading and checking the source (~25 µs a document, Python) then overlaps the loader's
+
+def _prefetched(docs: Iterator[SourceDocument], size: int, codec: RowCodec) -> Iterator[Window]:
+    """Windows of `docs` with their legacy ids, the next one read by a thread meanwhile.
+
+    Reading and checking the source (~25 µs a document, Python) and reading each `_id` then
+    overlap the loader's
     waits on PostgreSQL (psycopg releases the GIL while it waits). The thread only touches the
     source, never the connection. At most two windows are held (memory stays bounded). A
     source error reaches the caller in order, after the documents read before it.
@@ -141,7 +145,7 @@ def _prefetched(docs: Iterator[SourceDocument], size: int) -> Iterator[list[Sour
     def read() -> None:
         try:
             while window := list(islice(docs, size)):
-                if not put(window):
+                if not put((window, [source_legacy_id(codec, d.raw) for d in window])):
                     return
             put(_END)
         except BaseException as exc:  # handed to the caller, in order
@@ -199,8 +203,8 @@ class RunGuard:
             params = {"run": self._run_id, "col": self._collection, "start": position}
             for statement in _FORGET_FROM:
                 self._conn.execute(statement, params)
-        for window in _prefetched(docs, self._batch_size):
-            yield from self._check(window, position)
+        for window, ids in _prefetched(docs, self._batch_size, self._codec):
+            yield from self._check(window, ids, position)
             position += len(window)
 
     def _open(
@@ -218,12 +222,13 @@ class RunGuard:
             raise SourceChanged(f"{collection}: the source changed before its checkpoint")
         return docs
 
-    def _check(self, window: list[SourceDocument], start: int) -> list[SourceDocument]:
+    def _check(
+        self, window: list[SourceDocument], ids: list[str | None], start: int
+    ) -> list[SourceDocument]:
         """Record the window's ids; quarantine and drop the ones read earlier in this run."""
         firsts: dict[str, int] = {}  # legacy_id → its first position in the window
         later: dict[int, tuple[str, int]] = {}  # offset → (legacy_id, first position)
-        for offset, doc in enumerate(window):
-            lid = source_legacy_id(self._codec, doc.raw)
+        for offset, lid in enumerate(ids):
             if lid is None:
                 self.unreadable += 1
             elif lid in firsts:

@@ -124,9 +124,10 @@ def _load(
 ) -> None:
     """The batch loop: batch N+1 is encoded (in the worker) while batch N is written.
 
-    When the caller's extract function is not the table's own (run_guard.py keeps per-window
-    state in it), the main process derives the columns again right after the worker's result,
-    before the next window is read, and does not read ahead.
+    When the caller's extract function is not the table's own (the worker only has the table's
+    own), the main process derives the columns again right after the worker's result, before
+    the next window is read, and does not read ahead. The run guard wraps the source, not
+    extract, and reads it ahead in a thread of its own (run_guard._prefetched).
     """
     rederiving = encoder.worker and worker_extract_differs(codec.spec, codec.collection)
     read_ahead = encoder.worker and not rederiving

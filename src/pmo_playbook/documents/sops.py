@@ -20,8 +20,8 @@ SOP_SECTION_KEYS = (
 )
 
 
-class HumanSopRow(BaseModel):
-    """A row of `human_sops`."""
+class _SopRow(BaseModel):
+    """What the `human_sops` and `agent_sops` rows share (columns and legacy rendering)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -39,36 +39,26 @@ class HumanSopRow(BaseModel):
     def title(self) -> str:
         return str(self.data.get("title") or "")
 
-    @property
-    def markdown(self) -> str:
-        return str(self.data.get("markdownContent") or "")
-
     def to_legacy(self) -> dict[str, Any]:
+        """The document as the API returns it (typed columns win over `data`)."""
         out = render_row(self.legacy_id, self.data, self.created_at, self.updated_at)
         out.update(sopId=self.sop_id, phase=self.phase, version=self.version)
         out["isActive"] = self.is_active
         return out
 
 
-class AgentSopRow(BaseModel):
-    """A row of `agent_sops`."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    legacy_id: str | None
-    sop_id: str
-    human_sop_id: int | None
-    phase: int
-    version: int
-    is_active: bool
-    data: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
+class HumanSopRow(_SopRow):
+    """A row of `human_sops`."""
 
     @property
-    def title(self) -> str:
-        return str(self.data.get("title") or "")
+    def markdown(self) -> str:
+        return str(self.data.get("markdownContent") or "")
+
+
+class AgentSopRow(_SopRow):
+    """A row of `agent_sops`."""
+
+    human_sop_id: int | None
 
     def ai_context(self) -> dict[str, Any]:
         """Legacy `generateAIContext()`: what the chat and content-db?type=agent return."""
@@ -81,12 +71,6 @@ class AgentSopRow(BaseModel):
             "keywords": self.data.get("keywords") or [],
             "relatedSops": self.data.get("relatedSopIds") or [],
         }
-
-    def to_legacy(self) -> dict[str, Any]:
-        out = render_row(self.legacy_id, self.data, self.created_at, self.updated_at)
-        out.update(sopId=self.sop_id, phase=self.phase, version=self.version)
-        out["isActive"] = self.is_active
-        return out
 
 
 class SopVersionRow(BaseModel):

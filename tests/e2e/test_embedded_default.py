@@ -40,3 +40,49 @@ def test_embedded_check_in_fresh_dir_then_reuse(data_dir: Path) -> None:
     stopped = run_pmo("db", "stop", env=env)
     assert "stopped" in stopped.stdout
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
+
+
+def test_embedded_works_as_a_normal_user(tmp_path: Path) -> None:
+    """As root the suite drops to `nobody` (with Debian's python3 of the same minor version:
+    the venv's interpreter lives under /root, which other users cannot enter); as a normal
+    user it runs directly."""
+    import os
+    import subprocess
+    import sys
+    import sysconfig
+
+    data_dir = Path("/tmp") / f"pmo-user-{uuid.uuid4().hex[:8]}"
+    data_dir.mkdir()
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    site = sysconfig.get_paths()["purelib"]
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PMO_DATA_DIR": str(data_dir / "data"),
+           "PYTHONPATH": f"{src}:{site}"}  # fmt: skip
+    if os.geteuid() == 0:
+        python = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
+        assert Path(python).exists(), f"{python} is needed to run as another user"
+        os.chown(data_dir, 65534, 65534)  # nobody:nogroup
+        prefix = [
+            "runuser",
+            "-u",
+            "nobody",
+            "--",
+            "env",
+            "-i",
+            *[f"{k}={v}" for k, v in env.items()],
+        ]
+        command = [*prefix, python, "-m", "pmo_playbook"]
+    else:
+        command = [sys.executable, "-m", "pmo_playbook"]
+    try:
+        check = subprocess.run([*command, "db", "check"], capture_output=True, text=True,
+                               cwd="/tmp", env={**os.environ, **env}, timeout=300, check=False)  # fmt: skip
+        assert check.returncode == 0, check.stderr
+        assert "Connected to database pmo_playbook" in check.stdout
+        owner = (data_dir / "data" / "postgres").stat().st_uid
+        assert owner == (65534 if os.geteuid() == 0 else os.geteuid())
+    finally:
+        subprocess.run([*command, "db", "stop"], capture_output=True, cwd="/tmp",
+                       env={**os.environ, **env}, timeout=120, check=False)  # fmt: skip
+        import shutil
+
+        shutil.rmtree(data_dir, ignore_errors=True)

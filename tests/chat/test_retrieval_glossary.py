@@ -74,3 +74,27 @@ def test_question_in_glossary_words_only_reaches_the_stage_sop(
 def test_off_topic_near_misses_are_still_refused(sconn: Any, question: str) -> None:
     result = retrieve(sconn, question, semantic=False)
     assert result.sop is None, (question, result.candidates[:1], result.confidence)
+
+
+def test_stage_specific_words_count_twice_shared_words_once() -> None:
+    """'feasibility' is listed under pre-initiation only, 'budget' under three stages: the
+    specific word is repeated in the stage text, the shared one is not."""
+    words = stage_terms(1, "Anything").lower().split()
+    assert words.count("feasibility") == 2
+    assert words.count("budget") == 1
+    assert "feasibility" not in stage_terms(3, "Anything").lower().split()
+
+
+def test_stage_specific_words_outweigh_shared_ones_in_the_index(sconn: Any) -> None:
+    """The repetition reaches the index: in SOP-001's weight-D text 'feasibility' (specific)
+    has two positions, 'budget' (also listed under initiation and planning) one."""
+    indexer.ensure_fresh(sconn, with_embeddings=False)
+    positions = dict(
+        sconn.execute(
+            "SELECT lexeme, array_length(positions, 1) FROM agent_sop_search, "
+            "unnest(ts_filter(search, '{d}')) WHERE sop_id = 'SOP-001' "
+            "AND lexeme IN ('feasibl', 'budget')"
+        ).fetchall()
+    )
+    assert positions["feasibl"] == 2
+    assert positions["budget"] == 1

@@ -127,7 +127,23 @@ def stage_of(phase: int, title: str) -> str | None:
     return next((stage for pattern, stage in _TITLE_STAGE if pattern.search(lowered)), None)
 
 
+def _stage_count() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for terms in STAGES.values():
+        for word in set(" ".join(terms).lower().split()):
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+_STAGE_COUNT = _stage_count()
+
+
 def stage_terms(phase: int, title: str) -> str:
-    """The glossary text of a SOP's stage ("" when its stage is unknown)."""
+    """The glossary text of a SOP's stage ("" when its stage is unknown), with the words
+    specific to that stage listed twice (a word listed under several stages counts less)."""
     stage = stage_of(phase, title)
-    return " ".join(STAGES[stage]) if stage else ""
+    if not stage:
+        return ""
+    words = " ".join(STAGES[stage]).split()
+    specific = " ".join(w for w in words if _STAGE_COUNT[w.lower()] == 1)
+    return f"{' '.join(words)} {specific}"

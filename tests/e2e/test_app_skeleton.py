@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.web.app import create_app
 from tests.support.app import app_client, settings_for
+from tests.support.pg import TestServer
 
 
 def _assert_envelope(body: dict[str, object], code: str) -> None:
@@ -69,3 +70,16 @@ def test_forced_crash_is_500_envelope_without_internals(
     _assert_envelope(body, "INTERNAL_ERROR")
     assert "SELECT" not in response.text and "secret" not in response.text
     assert body["details"]["requestId"] == response.headers["x-request-id"]
+
+
+def test_database_outage_is_503_envelope(
+    pg_server: TestServer, db_url: DatabaseUrl, tmp_path: Path
+) -> None:
+    """When the database disappears under a running app, requests get a retryable 503."""
+    with app_client(db_url, tmp_path, PMO_DB_CONNECT_TIMEOUT=1, PMO_DB_POOL_MIN=0) as client:
+        assert client.get("/healthz").status_code == 200
+        pg_server.drop_database(db_url.dbname)
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    _assert_envelope(response.json(), "DATABASE_UNAVAILABLE")
+    assert response.headers["retry-after"] == "5"

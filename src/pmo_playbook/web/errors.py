@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pmo_playbook.errors import PmoError
@@ -76,6 +78,24 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").title()
         return envelope(exc.status_code, message, code)
+
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(psycopg.OperationalError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        # The database went away (or the pool cannot reach it): a 503 the client can retry,
+        # not a 500, and no driver text (it may name hosts).
+        log.error(
+            "database unavailable in %s %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+        )
+        return envelope(
+            503,
+            "Database unavailable. Please try again.",
+            "DATABASE_UNAVAILABLE",
+            headers={"retry-after": "5"},
+        )
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:

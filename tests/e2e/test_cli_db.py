@@ -9,7 +9,7 @@ import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
 from tests.support.cli import run_pmo
-from tests.support.pg import SUPERUSER_PASSWORD, TestServer
+from tests.support.pg import APPLICATION_TABLES, SUPERUSER_PASSWORD, TestServer
 
 
 def _env(url: DatabaseUrl, tmp_path: Path) -> dict[str, str]:
@@ -80,17 +80,7 @@ def test_create_schema_twice_then_drop_round_trip(
     assert first.returncode == 0, first.stderr
     assert "table projects" in first.stdout
     assert "trigger projects_set_updated_at on projects" in first.stdout
-    for table in (
-        "projects",
-        "human_sops",
-        "agent_sops",
-        "chat_histories",
-        "user_feedback",
-        "message_feedback",
-        "change_proposals",
-        "sop_version_histories",
-        "users",
-    ):
+    for table in APPLICATION_TABLES:
         assert f"✅ table {table} (" in first.stdout
     assert "function pmo_set_updated_at" in first.stdout
     summary = next(line for line in first.stdout.splitlines() if line.startswith("Summary:"))

@@ -10,6 +10,7 @@ import pytest
 
 from pmo_playbook.db import schema
 from pmo_playbook.db.url import DatabaseUrl
+from tests.support.pg import APPLICATION_TABLES
 
 
 def _tables(conn: psycopg.Connection[Any]) -> set[str]:
@@ -19,26 +20,13 @@ def _tables(conn: psycopg.Connection[Any]) -> set[str]:
     return {r[0] for r in rows}
 
 
-NINE = {
-    "projects",
-    "human_sops",
-    "agent_sops",
-    "chat_histories",
-    "user_feedback",
-    "message_feedback",
-    "change_proposals",
-    "sop_version_histories",
-    "users",
-}
-
-
 def test_runner_empty_to_head(empty_db_url: DatabaseUrl) -> None:
     with psycopg.connect(empty_db_url.raw, autocommit=True) as conn:
         result = schema.apply_migrations(conn)
         assert [m.version for m in result.pending] == [
             m.version for m in schema.discover_migrations()
         ]
-        assert _tables(conn) >= NINE
+        assert _tables(conn) >= APPLICATION_TABLES
         applied = schema.applied_migrations(conn)
         assert [a.version for a in applied] == [m.version for m in schema.discover_migrations()]
         assert all(
@@ -46,7 +34,7 @@ def test_runner_empty_to_head(empty_db_url: DatabaseUrl) -> None:
             for a, m in zip(applied, schema.discover_migrations(), strict=True)
         )
         created_tables = {o.name for o in result.created if o.kind == "table"}
-        assert created_tables >= NINE
+        assert created_tables >= APPLICATION_TABLES
         assert any(o.kind == "trigger" and o.table == "projects" for o in result.created)
 
 
@@ -108,8 +96,8 @@ def test_drop_schema_dry_run_then_drop(db_url: DatabaseUrl) -> None:
     with psycopg.connect(db_url.raw, autocommit=True) as conn:
         listed = schema.drop_schema(conn, dry_run=True)
         assert ("TABLE", "projects") in listed
-        assert _tables(conn) >= NINE
+        assert _tables(conn) >= APPLICATION_TABLES
         schema.drop_schema(conn)
         assert _tables(conn) == set()
         schema.apply_migrations(conn)
-        assert _tables(conn) >= NINE
+        assert _tables(conn) >= APPLICATION_TABLES

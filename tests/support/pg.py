@@ -23,6 +23,20 @@ from pmo_playbook.db.url import DatabaseUrl
 
 SUPERUSER_PASSWORD = "pmo-test-s3cret"
 TEMPLATE_DB = "pmo_template"
+# The nine tables of the legacy collections (0001_initial.sql).
+APPLICATION_TABLES = frozenset(
+    {
+        "projects",
+        "human_sops",
+        "agent_sops",
+        "chat_histories",
+        "user_feedback",
+        "message_feedback",
+        "change_proposals",
+        "sop_version_histories",
+        "users",
+    }
+)
 DEBIAN_PG15_BIN = Path("/usr/lib/postgresql/15/bin")
 _counter = itertools.count(1)
 

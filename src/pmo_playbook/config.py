@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     llm_failure_mode: Literal["fallback", "error"] = Field(
         default="fallback", validation_alias="PMO_LLM_FAILURE_MODE"
     )
+    # With a model configured, title a new chat session with the model's 3-5 word summary of
+    # its first question (one short call, offline rule on failure); false keeps the offline rule.
+    llm_session_titles: bool = Field(default=True, validation_alias="PMO_LLM_SESSION_TITLES")
     # Semantic retrieval with the packaged MiniLM model: "auto" (when installed and the server
     # has pgvector) or "off".
     embeddings: Literal["auto", "off"] = Field(default="auto", validation_alias="PMO_EMBEDDINGS")

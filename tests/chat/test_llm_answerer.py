@@ -34,6 +34,7 @@ def _client(url: DatabaseUrl, tmp_path: Path, fake: FakeLlm, **extra: str) -> An
         "PMO_LLM_TIMEOUT_SECONDS": "0.5",
         "PMO_LLM_RETRIES": "0",
         "PMO_EMBEDDINGS": "off",
+        "PMO_LLM_SESSION_TITLES": "false",  # titles by the model: test_llm_titles.py
     }
     settings.update(extra)
     return app_client(url, tmp_path, **settings)

@@ -22,6 +22,7 @@ from pmo_playbook.config import Settings
 from pmo_playbook.errors import BadRequest, InvalidInput, ServiceUnavailable
 from pmo_playbook.repositories.sop_search import SopSearchRepository
 from pmo_playbook.services.actor import Actor
+from pmo_playbook.services.session_titles import TitleGenerator
 from pmo_playbook.services.sessions import check_session_id, recent_context, record_turn
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,15 @@ def _llm_config(settings: Settings) -> llm.LlmConfig | None:
     )
 
 
+def _title_generator(settings: Settings) -> TitleGenerator | None:
+    """The LLM's session title when a model is configured and titles are on (else None: the
+    offline rule); called by record_turn only when the turn creates the session."""
+    config = _llm_config(settings)
+    if config is None or not settings.llm_session_titles:
+        return None
+    return lambda text: llm.title(config, text)
+
+
 def _answer(
     conn: psycopg.Connection[Any],
     actor: Actor,
@@ -145,6 +155,11 @@ def answer_question(
     assistant["confidence"] = retrieval.confidence
     assistant["citations"] = [c.as_json() for c in answer.citations]
     turn = record_turn(
-        conn, actor, sid, [{"role": "user", "content": text}, assistant], user_agent=user_agent
+        conn,
+        actor,
+        sid,
+        [{"role": "user", "content": text}, assistant],
+        user_agent=user_agent,
+        title_generator=_title_generator(settings),
     )
     return ChatReply(turn.session_id, turn.message_ids[-1], retrieval, answer)

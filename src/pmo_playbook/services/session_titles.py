@@ -1,9 +1,10 @@
 """Short session titles from the first questions (the "Recent Chats" names).
 
 The legacy list asked gpt-4o-mini for a 3–5 word title on every listing (D5: N parallel LLM
-calls per request). Here the title is made once, offline, with the legacy fallback rule, and
-stored in `summary`. An LLM-backed generator can be plugged in with
-`register_title_generator`; when it fails or returns nothing the offline rule is used.
+calls per request). Here the title is made once, when the session is created, and stored in
+`summary`: by the caller's generator when one is given (the chat passes the LLM's one-line
+summary when a model is configured), else, or when the generator fails or returns nothing,
+by the legacy fallback rule. Listing never calls a model.
 """
 
 from __future__ import annotations
@@ -19,15 +20,9 @@ BLANK_TITLE = "Conversation"
 MAX_TITLE_CHARS = 30
 TITLE_WORDS = 5
 
+MAX_GENERATED_CHARS = 100
+
 TitleGenerator = Callable[[str], str | None]
-_generator: list[TitleGenerator] = []
-
-
-def register_title_generator(generator: TitleGenerator | None) -> None:
-    """Use `generator(user_text)` for titles (None removes it); it may raise or return None."""
-    _generator.clear()
-    if generator is not None:
-        _generator.append(generator)
 
 
 def user_text(messages: Sequence[dict[str, Any]]) -> str:
@@ -48,18 +43,19 @@ def fallback_title(text: str) -> str:
     return words[:MAX_TITLE_CHARS] + "..." if len(words) > MAX_TITLE_CHARS else words
 
 
-def title_for(messages: Sequence[dict[str, Any]]) -> str:
-    """The title of a conversation: generator when plugged in, else the offline rule."""
+def title_for(messages: Sequence[dict[str, Any]], generator: TitleGenerator | None = None) -> str:
+    """The title of a conversation: `generator(user text)` when given and usable, else the
+    offline rule. A generator that raises or returns nothing never breaks the chat."""
     if not any(m.get("role") == "user" for m in messages):
         return EMPTY_TITLE
     text = user_text(messages)
-    for generator in _generator:
+    if generator is not None:
         try:
             generated = generator(text)
-        except Exception:  # a failing title service must never break the chat or the list
-            log.warning("title generator failed; using the offline title", exc_info=True)
-            break
-        cleaned = (generated or "").replace('"', "").replace("'", "").strip()
+        except Exception as exc:  # a failing title service must never break the chat
+            log.warning("title generator failed (%s); using the offline title", exc)
+            generated = None
+        cleaned = " ".join((generated or "").replace('"', "").split()).strip(" .")
         if cleaned:
-            return cleaned[:100]
+            return cleaned[:MAX_GENERATED_CHARS]
     return fallback_title(text)

@@ -27,7 +27,7 @@ from pmo_playbook.documents.common import from_iso, to_iso, utc_now
 from pmo_playbook.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthorized
 from pmo_playbook.repositories.chat_histories import ChatHistoryRepository
 from pmo_playbook.services.actor import Actor, Permission, Role
-from pmo_playbook.services.session_titles import title_for
+from pmo_playbook.services.session_titles import TitleGenerator, title_for
 
 SESSION_NOT_FOUND = "Session not found"
 CONTEXT_MESSAGES = 4
@@ -105,11 +105,13 @@ def record_turn(
     messages: Sequence[dict[str, Any]],
     *,
     user_agent: str | None = None,
+    title_generator: TitleGenerator | None = None,
 ) -> RecordedTurn:
     """Append one turn (e.g. the question and the answer) to the actor's session atomically.
 
     Creates the session when missing (owned by `actor.owner_key`), keeps sopUsage and
-    lastActive current (D24), and titles a new session from its first question. Raises
+    lastActive current (D24), and titles a new session from its first question (with
+    `title_generator` when given, see session_titles.title_for). Raises
     InvalidInput for bad messages and NotFound when the session belongs to someone else."""
     session_id = check_session_id(session_id)
     stored = validate_messages(messages)
@@ -118,7 +120,7 @@ def record_turn(
     ids = repo.append_turn(session_id, actor.owner_key, stored, agent)
     created = ids[0] == message_id_at(0)
     if created:
-        repo.set_summaries({session_id: title_for(stored)})
+        repo.set_summaries({session_id: title_for(stored, title_generator)})
     return RecordedTurn(session_id=session_id, message_ids=ids, created=created)
 
 

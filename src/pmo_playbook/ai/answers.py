@@ -107,6 +107,12 @@ def compose(retrieval: Retrieval, all_sections: list[SectionScore]) -> Answer:
         have = {p.id for p in shown.get(wanted, [])}
         shown.setdefault(wanted, []).extend(p for p in extra if p.id not in have)
     lines = [f"According to **{sop.sop_id} – {sop.title}** (phase {sop.phase}):", ""]
+    if retrieval.closest:
+        lines = [
+            f"No procedure matches this question exactly; the closest is **{sop.sop_id} – "
+            f"{sop.title}** (phase {sop.phase}):",
+            "",
+        ]
     citations: list[Citation] = []
     said: set[str] = set()  # the summary often repeats the objective: say each text once
     for key in sorted(shown, key=lambda k: (k != wanted, _ORDER.index(k) if k in _ORDER else 99)):

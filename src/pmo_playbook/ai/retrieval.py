@@ -19,13 +19,24 @@ from typing import Any
 import psycopg
 
 from pmo_playbook.ai import embeddings, indexer
+from pmo_playbook.ai.domain import DomainVerdict, assess
+from pmo_playbook.ai.lifecycle_glossary import stage_of
 from pmo_playbook.ai.query import prepare, vocabulary_for
+from pmo_playbook.ai.stage_cues import stage_cues
 from pmo_playbook.repositories.sop_search import SectionScore, SopScore, SopSearchRepository
 
 REFUSAL_THRESHOLD = 0.35
 SEMANTIC_WEIGHT = 1.0
 SEMANTIC_TEMPERATURE = 0.07
 MAX_SECTIONS = 5
+# A lifecycle-time cue ("halfway through", "once the project is done") adds this share of the
+# full-text leader's score to every SOP of the cued stage (and this much fused score in hybrid).
+CUE_BOOST = 1.0
+# An in-domain question whose best match is weak still gets its best SOP, at this confidence,
+# answered as the *closest* procedure; an out-of-scope one is held below the threshold unless
+# its match is at least OUT_OF_SCOPE_KEEP.
+IN_DOMAIN_FLOOR = 0.4
+OUT_OF_SCOPE_KEEP = 0.8
 _METHODS = {"fulltext": "full-text", "hybrid": "hybrid full-text and semantic"}
 
 
@@ -50,6 +61,7 @@ class Retrieval:
     candidates: list[SopRef] = field(default_factory=list)
     method: str = "fulltext"
     features: dict[str, float] = field(default_factory=dict)
+    closest: bool = False  # in-domain question with a weak match: the closest SOP, not a sure one
 
 
 def _sigmoid(x: float) -> float:
@@ -127,7 +139,9 @@ def _semantic(
     return repo.nearest_sops(embeddings.to_literal(vector), model.name)
 
 
-def _fuse(ranked: list[SopScore], sims: list[tuple[str, float]]) -> list[str]:
+def _fuse(
+    ranked: list[SopScore], sims: list[tuple[str, float]], bonus: dict[str, float] | None = None
+) -> list[str]:
     """Score-level fusion of both signals, each as a distribution over the SOPs.
 
     Full-text scores are divided by the leader's (so the runner-up sits at 1 - margin: a clear
@@ -142,7 +156,10 @@ def _fuse(ranked: list[SopScore], sims: list[tuple[str, float]]) -> list[str]:
     ids = set(lexical) | set(similarity)
     exps = {i: math.exp((similarity.get(i, floor) - floor) / SEMANTIC_TEMPERATURE) for i in ids}
     total = sum(exps.values())
-    fused = {i: lexical.get(i, 0.0) + SEMANTIC_WEIGHT * exps[i] / total for i in ids}
+    extra = bonus or {}
+    fused = {
+        i: lexical.get(i, 0.0) + SEMANTIC_WEIGHT * exps[i] / total + extra.get(i, 0.0) for i in ids
+    }
     return sorted(fused, key=lambda i: (-fused[i], i))
 
 
@@ -159,6 +176,48 @@ def _chosen_fulltext_confidence(
     return fulltext_confidence(_coverage(mine, info), mine.score, 0.0)
 
 
+def _cue_bonus(
+    repo: SopSearchRepository, cues: dict[str, int]
+) -> tuple[dict[str, float], dict[str, tuple[str, int]]]:
+    """CUE_BOOST for every indexed SOP whose lifecycle stage the question's cues name, and the
+    (title, phase) of those SOPs."""
+    if not cues:
+        return {}, {}
+    headers = repo.sop_headers([sop_id for sop_id, _ in repo.catalogue()])
+    cued = {i: h for i, h in headers.items() if stage_of(int(h[1]), h[0]) in cues}
+    return {i: CUE_BOOST for i in cued}, cued
+
+
+def _boosted(
+    ranked: list[SopScore], bonus: dict[str, float], cued: dict[str, tuple[str, int]]
+) -> list[SopScore]:
+    """Full-text ranking with each cued SOP raised by its bonus x the leader's score (a cued
+    SOP that matched no word joins the ranking with the bonus alone)."""
+    if not bonus or not ranked:
+        return ranked
+    top = ranked[0].score
+    raised = [
+        SopScore(s.sop_id, s.title, s.phase, s.score + bonus.get(s.sop_id, 0.0) * top, s.matched)
+        for s in ranked
+    ]
+    have = {s.sop_id for s in ranked}
+    raised += [
+        SopScore(i, title, phase, bonus[i] * top, ())
+        for i, (title, phase) in cued.items()
+        if i not in have
+    ]
+    return sorted(raised, key=lambda s: (-s.score, s.sop_id))
+
+
+def _in_domain_confidence(confidence: float, verdict: DomainVerdict) -> tuple[float, bool]:
+    """(confidence, closest): the domain verdict applied to the retrieval's own confidence."""
+    if verdict.out_of_scope is not None and confidence < OUT_OF_SCOPE_KEEP:
+        return min(confidence, REFUSAL_THRESHOLD - 0.05), False
+    if verdict.in_domain and confidence < REFUSAL_THRESHOLD:
+        return IN_DOMAIN_FLOOR, True
+    return confidence, False
+
+
 def retrieve(
     conn: psycopg.Connection[Any], question: str, *, refresh: bool = True, semantic: bool = True
 ) -> Retrieval:
@@ -168,28 +227,38 @@ def retrieve(
     repo = SopSearchRepository(conn)
     vocabulary = vocabulary_for(repo.generation(), repo.vocabulary)
     prepared = prepare(question, vocabulary)
-    ranked, info = _fulltext(repo, prepared.text, prepared.rest, prepared.pairs)
+    cues = stage_cues(prepared.corrected)
+    verdict = assess(prepared.corrected, has_stage_cue=bool(cues))
+    plain, info = _fulltext(repo, prepared.text, prepared.rest, prepared.pairs)
+    bonus, cued = _cue_bonus(repo, cues)
+    ranked = _boosted(plain, bonus, cued)
     sims = _semantic(conn, repo, prepared.corrected) if semantic else []
-    features: dict[str, float] = {}
+    features: dict[str, float] = {"anchors": verdict.anchors, "cues": float(len(cues))}
     if ranked:
         top = ranked[0]
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        features = {
-            "coverage": _coverage(top, info),
-            "score": top.score,
-            "margin": (top.score - second) / top.score if top.score > 0 else 0.0,
-        }
-    ft_conf = fulltext_confidence(**features) if features else 0.0
+        features.update(
+            coverage=_coverage(top, info),
+            score=top.score,
+            margin=(top.score - second) / top.score if top.score > 0 else 0.0,
+        )
+    ft_conf = (
+        fulltext_confidence(features["coverage"], features["score"], features["margin"])
+        if ranked
+        else 0.0
+    )
     order = [s.sop_id for s in ranked]
     method = "fulltext"
     confidence = ft_conf
     if sims:
         method = "hybrid"
-        order = _fuse(ranked, sims)
+        order = _fuse(ranked, sims, bonus)
         features["similarity"] = dict(sims).get(order[0], 0.0)
         agree = bool(ranked) and ranked[0].sop_id == order[0]
         ft_conf = _chosen_fulltext_confidence(ranked, order[0], info, features)
         confidence = hybrid_confidence(ft_conf, features["similarity"], agree)
+    confidence, closest = _in_domain_confidence(confidence, verdict)
+    features["closest"] = float(closest)
     return _result(repo, prepared.text, question, order, confidence, method, features, info)
 
 
@@ -216,12 +285,15 @@ def _result(
     best = candidates[0]
     sections = repo.rank_sections(best.sop_id, info["lexemes"], info["idfs"])
     chosen = [s for s in sections if s.score > 0][:MAX_SECTIONS]
+    closest = features.get("closest", 0.0) > 0
     reason = (
-        f"Selected {best.sop_id} ({best.title}) by {_METHODS[method]} search"
-        f": {len(chosen)} matching passage(s)"
+        ("Closest match (weak): " if closest else "")
+        + f"Selected {best.sop_id} ({best.title}) by {_METHODS[method]} search"
+        + (" and the question's lifecycle-stage cue" if features.get("cues", 0.0) else "")
+        + f": {len(chosen)} matching passage(s)"
         + (f", ahead of {candidates[1].sop_id}" if len(candidates) > 1 else "")
         + "."
     )
     return Retrieval(
-        question, best, confidence, reason, chosen or sections[:0], candidates, method, features
+        question, best, confidence, reason, chosen, candidates, method, features, closest
     )

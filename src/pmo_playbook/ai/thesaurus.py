@@ -216,7 +216,8 @@ _COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _PHASE = re.compile(r"\bphase\s*(?:#|no\.?\s*)?([1-5])\b")
 
 
-_JOINED_PREFIX = re.compile(r"\b(pre|post|non|sub|re)[\s-](?=[a-z])")
+# (Not after an apostrophe: "we're midway" is a contraction, not the prefix "re".)
+_JOINED_PREFIX = re.compile(r"(?<!['’])\b(pre|post|non|sub|re)[\s-](?=[a-z])")
 # PostgreSQL's parser reads "risk/benefit" or "operations/support" as ONE file-path token, so
 # neither word would be searchable: slashes between words become separate tokens.
 _SLASH = re.compile(r"(?<=[a-z0-9])\s*/\s*(?=[a-z])")

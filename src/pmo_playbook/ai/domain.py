@@ -1,0 +1,118 @@
+"""Is a question about running a project at all? (Domain detection, separate from SOP choice.)
+
+Retrieval used to make one decision from one number: the full-text confidence of the best SOP.
+That number mixes two questions — "is this about running a project?" and "which SOP?" — so a
+clearly on-topic question in words the SOPs do not use ("we are over budget halfway through
+the build") was refused like "write me a poem". This module answers the first question on its
+own, from general project-management knowledge (never from any evaluation question):
+
+* **Anchors**: the vocabulary of project delivery. Strong anchors (project, stakeholder,
+  sponsor, charter, milestone, go-live, …) are unambiguous; weak ones (budget, client, team,
+  schedule, deadline, …) also have everyday meanings, so a question needs two of them (or a
+  weak one plus a lifecycle-time cue such as "halfway through").
+* **Out of scope**: topics next to project management that this playbook deliberately does not
+  cover — agile ceremonies and metrics, software tools and IT support, HR / career / personal
+  admin, general knowledge and writing chores. A question naming one of them is never rescued
+  by its anchors ("best laptop for running MS Project", "PMP certification").
+
+`retrieval` uses the verdict to keep the best SOP for an in-domain question whose match is
+weak (answered as the *closest* procedure) and to hold a weak match of an out-of-scope
+question below the refusal threshold.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STRONG_ANCHORS = _words(
+    """project projects pmo programme portfolio stakeholder stakeholders sponsor sponsors
+    charter deliverable deliverables milestone milestones go-live golive handover hand-over
+    kickoff kick-off wbs raci gantt steerco baseline baselines scope descoped descope
+    rollout roll-out lifecycle life-cycle initiation closeout close-out post-mortem
+    postmortem retrospective workstream workstreams raid intake feasibility pir
+    post-implementation postimplementation preinitiation pre-initiation"""
+)
+WEAK_ANCHORS = _words(
+    """budget budgets overrun overspend cost costs funding funded fund client clients customer
+    customers team teams vendor vendors supplier suppliers contractor contractors risk risks
+    issue issues schedule deadline deadlines plan plans planning phase phases stage task tasks
+    feature features requirement requirements estimate estimates estimating build delivery
+    deliver delivered launch launched sign-off signoff approval approve approved proposal
+    initiative business case benefit benefits savings roi value outcome outcomes objectives
+    dependency dependencies assumption assumptions escalate escalation governance committee
+    resources resourcing staffing lessons learned learnt closure handoff transition
+    acceptance change changes timeline timelines progress status report reporting
+    implementation execution capacity effort"""
+)
+# Multi-word anchors (general PM phrases whose words are weak or generic on their own).
+STRONG_PHRASES = re.compile(
+    r"\b(business case|steering (committee|group|board)|lessons learn\w*|change request\w*"
+    r"|status report\w*|break\w* (\w+ ){0,3}down|work packages?|critical path|scope creep"
+    r"|risk (register|log)|issue log|project (manager|plan|team|board)|go[ /-]?no[ /-]?go"
+    r"|business as usual|benefits? realis\w*|benefits? realiz\w*"
+    r"|kick(ed|ing)? (\w+ )?off|hand(ed|ing)? (\w+ ){0,3}over"
+    r"|green light|(communication|resource|risk|quality) plan|work breakdown)\b"
+)
+
+# Topics next to project management that the playbook does not cover (whole words).
+OUT_OF_SCOPE = re.compile(
+    r"\b("
+    # agile ceremonies, artefacts and metrics (the playbook is a phase-gate lifecycle)
+    r"sprints?|scrum|kanban|standups?|stand-ups?|burn-?downs?|velocity|story points?"
+    r"|user stor(y|ies)|backlog grooming|product owner"
+    # software tools, code and IT support
+    r"|jira|trello|asana|azure|devops|github|gitlab|git|python|javascript|sql|csv|excel macros?"
+    r"|password|passwords|laptops?|printers?|wi-?fi|licen[cs]es?|subscription"
+    # HR, career and personal admin
+    r"|salary|salaries|pay rise|certifications?|certified|exams?|pmp|prince2"
+    r"|cover letter|resume|cv|job (application|interview)|interview questions|leave|vacation"
+    r"|holidays?|expenses?|reimburse\w*|payroll|performance review|appraisal form"
+    r"|careers?|become an? (project manager|pm|programme manager)|job titles?"
+    # personal life
+    r"|wedding|birthday|dentist|doctor|my (personal|family|home|kids|wife|husband)"
+    r"|personal finances?|games?"
+    # general knowledge, leisure and writing chores
+    r"|weather|forecasts? for (today|tomorrow)|recipes?|poems?|haiku|jokes?"
+    r"|translat\w*(\s+\w+){0,5}\s+(into|to)\s+(french|spanish|german|italian|dutch|chinese"
+    r"|japanese|portuguese|arabic|hindi|russian|english)|football|restaurants?|pizza|books?|novels?|movies?|songs?"
+    r")\b"
+)
+_WORD = re.compile(r"[a-z][a-z0-9'/-]*")
+
+
+def _stem(word: str) -> str:
+    """A crude singular/base form ("deadlines" -> "deadline", "escalated" -> "escalate")."""
+    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", "e"), ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 3:
+            return word[: -len(suffix)] + repl
+    return word
+
+
+@dataclass(frozen=True)
+class DomainVerdict:
+    """How strongly a question is about running a project, and whether it is out of scope."""
+
+    anchors: float  # strong anchor = 1, weak = 0.5, lifecycle-time cue = 0.5
+    out_of_scope: str | None  # the out-of-scope term found, if any
+
+    @property
+    def in_domain(self) -> bool:
+        return self.anchors >= 1.0 and self.out_of_scope is None
+
+
+def assess(question: str, *, has_stage_cue: bool = False) -> DomainVerdict:
+    """The domain verdict of a question (lower-cased word matching, no database)."""
+    lowered = question.lower()
+    words = {w.strip("'-/") for w in _WORD.findall(lowered)}
+    words |= {_stem(w) for w in words}
+    strong = len(words & STRONG_ANCHORS) + len(STRONG_PHRASES.findall(lowered))
+    weak = len(words & WEAK_ANCHORS)
+    score = strong + 0.5 * weak + (0.5 if has_stage_cue else 0.0)
+    found = OUT_OF_SCOPE.search(lowered)
+    return DomainVerdict(score, found.group(0) if found else None)

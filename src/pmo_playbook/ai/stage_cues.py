@@ -1,0 +1,107 @@
+"""Lifecycle-time cues: phrases that say WHEN in a project the asker is.
+
+"We are over budget halfway through the build", "agenda for the first meeting", "six months
+after go-live, did we get the savings?": the topic words of such questions (budget, meeting,
+savings) occur in several SOPs, and the phrase that actually decides the phase is a time
+expression that full-text ranking ignores (stop words, or words every SOP shares). Each
+pattern below locates the asker in one stage of the standard lifecycle (PMBOK process groups,
+with pre-initiation split from initiation as the playbook does); `retrieval` raises the SOPs of
+that stage (matched by `lifecycle_glossary.stage_of`, i.e. by phase or title, never by id).
+
+The patterns are general everyday paraphrases of the lifecycle's moments (before approval,
+at the start, while planning, during delivery, at and after the end), not words of any
+evaluation question. A question can cue several stages; each cue found counts once.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PROJ = r"(the |our |this |my |a )?(project|initiative|programme|work|it|everything|we)"
+_PRE = r"(the |our |this |a |any )?(project|initiative|programme|anything|it)"
+_BE = r"(is |are |has been |have been |was |were |gets? |got |'s |’s )?"
+
+_RAW: dict[str, tuple[str, ...]] = {
+    "pre-initiation": (
+        rf"\bbefore {_PROJ} (even )?(is |are |gets? |has been )?"
+        r"(approved|funded|greenlit|green-lit|agreed|accepted|signed off)",
+        r"\bbefore (any )?(approval|funding|investment|committing|we commit)\b",
+        r"\b(not yet|isn't yet|is not yet|still not) (approved|funded|a project)\b",
+        r"\b(still|only) (just )?an? (idea|proposal|concept)\b",
+        r"\b(idea|proposal|concept|intake) (stage|phase)\b",
+        r"\bpre-?(project|approval|initiation)\b",
+        r"\bprior to (its |the )?(approval|commencement|initiation|funding)\b",
+        r"\bworth (doing|funding|pursuing|investing)\b",
+        r"\bshould we (even )?(do|fund|start|pursue)\b",
+        rf"\bbefore {_PRE} (is |gets |has been )?(formally |officially |even )?"
+        r"(starts?|begins?|started|begun|initiated|kicked off|kicks off)\b",
+    ),
+    "initiation": (
+        r"\b(on|from) day (one|1)\b|\bday (one|1) of\b",
+        r"\bfirst (day|days|week|weeks|meeting|team meeting|month) (of|with|on)\b",
+        r"\b(the|our|a) first (team )?meeting\b",
+        r"\b(just|recently|newly|has just been|have just been) (been )?"
+        r"(approved|funded|authori[sz]ed|greenlit|green-lit|signed off)\b",
+        r"^(?!.*\bbefore\b).*\b(formally |officially )(start|begin|launch|kick)\w*\b",
+        r"\b(get|getting|got) (it |the project |things |this )?"
+        r"(started|off the ground|up and running|going)\b",
+        r"\b(at|during|in) the (very )?(start|beginning|outset|kick-?off) of\b",
+        r"\b(just|recently|newly) (been )?(appointed|assigned|named|took over)\b",
+        r"\bnew (pm|project manager)\b",
+        r"\bstart-?up (phase|stage)\b|\bset(ting)? up the project\b",
+    ),
+    "design and plan": (
+        r"\b(while|when|as) (we are |we're |we were |i am |i'm )?planning\b",
+        r"\bplanning (phase|stage)\b|\bplan(ning)? (it |the project |the work )?out\b",
+        r"\bbefore (execution|delivery|the build|building|implementation|development"
+        r"|work) (starts|begins|kicks off|gets going)\b",
+        r"\bbefore (we |the team )(start|begin) (building|delivering|executing|the work|work)\b",
+        r"\b(up front|upfront|ahead of (execution|delivery|the build))\b",
+        r"\bonce (the |our )?(project |charter )?(is |has been )?"
+        r"(approved|signed|authori[sz]ed)\b.*\bplan",
+    ),
+    "implement and control": (
+        r"\b(half-?way|mid-?way|part-?way|midstream|mid-project|mid-delivery)\b",
+        r"\bin the middle of\b",
+        r"\b(during|throughout) (the )?(delivery|execution|build|implementation|rollout"
+        r"|development|project)\b",
+        r"\b(while|as|whilst) (we are |we're |we were |the team is |i am |i'm )?"
+        r"(delivering|building|executing|implementing|running the project|in delivery)\b",
+        rf"\b{_PROJ} {_BE}(already )?"
+        r"(underway|under way|in progress|in flight|in delivery|running late)\b",
+        r"\b(already|currently) (started|underway|delivering|building|executing|running)\b",
+        r"\b(behind schedule|falling behind|slipping|running late|over budget)\b",
+        r"\b(\w+ )?(days?|weeks?|months?) (late|behind|overdue)\b|\bbehind (on|with) the\b",
+        r"\b(is|are|was|were|be|is running|are running) (already )?(late|overdue|delayed)\b",
+    ),
+    "close": (
+        rf"\bonce {_PROJ} {_BE}(done|finished|over|complete|completed|closed|live|delivered"
+        r"|wrapped up|ended)\b",
+        r"\bafter (the )?(project|go-?live|golive|launch|handover|hand-over|closure"
+        r"|completion|delivery|rollout|project ends|project is (done|over|finished))\b",
+        r"\b(at|by|near|towards?) the (very )?end of (the |our |a )?project\b",
+        r"\bend of the project\b",
+        r"\b(\w+ )?(months?|weeks?|years?|quarters?) "
+        r"(later|after (go-?live|launch|closure|the project|handover))\b",
+        rf"\b(when|after) {_PROJ} "
+        r"(ends|finishes|closes|is over|goes live|went live|has ended)\b",
+        r"\b(project|it) (has )?(ended|finished|closed|wrapped up)\b",
+        r"\b(wrap|wrapping|wrapped) (it |things |the project )?up\b",
+        r"\bpost-?(project|launch|go-?live|implementation)\b",
+        r"\bwent live\b|\bgone live\b|\bis now live\b|\bnow that we('re| are) live\b",
+    ),
+}
+CUES: dict[str, tuple[re.Pattern[str], ...]] = {
+    stage: tuple(re.compile(p) for p in patterns) for stage, patterns in _RAW.items()
+}
+
+
+def stage_cues(question: str) -> dict[str, int]:
+    """The lifecycle stages a question's time expressions point to (stage -> number of cues)."""
+    lowered = question.lower().replace("’", "'")
+    found: dict[str, int] = {}
+    for stage, patterns in CUES.items():
+        hits = sum(1 for pattern in patterns if pattern.search(lowered))
+        if hits:
+            found[stage] = hits
+    return found

@@ -1,0 +1,140 @@
+"""Domain detection, lifecycle-time cues and the closest-SOP answer (ai/domain.py,
+ai/stage_cues.py, retrieval._in_domain_confidence, answers.compose)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from pmo_playbook.ai import retrieval as r
+from pmo_playbook.ai.answers import compose
+from pmo_playbook.ai.domain import DomainVerdict, assess
+from pmo_playbook.ai.stage_cues import stage_cues
+from pmo_playbook.ai.thesaurus import normalize
+from pmo_playbook.db.url import DatabaseUrl
+
+
+@pytest.fixture
+def sconn(sop_db_url: DatabaseUrl) -> Any:
+    with psycopg.connect(sop_db_url.raw) as conn:
+        yield conn
+        conn.rollback()
+
+
+@pytest.mark.parametrize(
+    ("phrase", "stage"),
+    [
+        ("is it worth funding this before it is approved?", "pre-initiation"),
+        ("what happens before the project is formally started", "pre-initiation"),
+        ("what should we set up on day one", "initiation"),
+        ("the board has just approved it, what now", "initiation"),
+        ("while we are planning, how detailed should estimates be", "design and plan"),
+        ("before execution starts what must be signed", "design and plan"),
+        ("we are mid-way through and a supplier walked out", "implement and control"),
+        ("the work is already underway and costs are rising", "implement and control"),
+        ("two weeks behind, what now", "implement and control"),
+        ("once the project is finished who keeps the documents", "close"),
+        ("a year after go-live, how do we check the benefits", "close"),
+    ],
+)
+def test_time_expressions_locate_the_asker_in_one_stage(phrase: str, stage: str) -> None:
+    assert set(stage_cues(normalize(phrase))) == {stage}
+
+
+def test_question_without_a_time_expression_has_no_cue() -> None:
+    assert stage_cues("who signs the business case") == {}
+    assert stage_cues("what goes into a risk register") == {}
+
+
+def test_contractions_are_not_joined_as_a_re_prefix() -> None:
+    # "we're midway" used to become "we'remidway", hiding the cue and the word itself
+    assert normalize("we're midway") == "we're midway"
+    assert normalize("re-plan the pre initiation") == "replan the preinitiation"
+    assert stage_cues(normalize("we're midway through the build")) == {"implement and control": 1}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "our client asked for an extra report format, is that a change?",
+        "the sponsor wants a status update",
+        "deadlines keep slipping and the team is stretched",
+    ],
+)
+def test_project_questions_are_in_domain(question: str) -> None:
+    assert assess(question).in_domain
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("what laptop should our project team buy", "laptop"),
+        ("PMP exam tips for a project manager", "pmp"),
+        ("set up a sprint board in Jira for the project", "sprint"),
+        ("translate the project charter into German", None),
+        ("how do I become a project manager", None),
+    ],
+)
+def test_out_of_scope_topics_are_flagged_even_with_project_words(
+    question: str, term: str | None
+) -> None:
+    verdict = assess(question)
+    assert verdict.out_of_scope is not None and not verdict.in_domain
+    if term:
+        assert verdict.out_of_scope == term
+
+
+def test_everyday_words_alone_are_not_enough() -> None:
+    assert not assess("what is a good plan for the weekend").in_domain  # one weak word
+    assert not assess("tips for public speaking").in_domain
+    # two weak words, or one weak word and a lifecycle-time cue, are
+    assert assess("our budget and schedule").in_domain
+    assert assess("the budget", has_stage_cue=True).in_domain
+
+
+def test_confidence_rules() -> None:
+    in_domain = DomainVerdict(anchors=1.5, out_of_scope=None)
+    flagged = DomainVerdict(anchors=3.0, out_of_scope="jira")
+    neutral = DomainVerdict(anchors=0.0, out_of_scope=None)
+    assert r._in_domain_confidence(0.1, in_domain) == (r.IN_DOMAIN_FLOOR, True)
+    assert r._in_domain_confidence(0.7, in_domain) == (0.7, False)
+    assert r._in_domain_confidence(0.6, flagged)[0] < r.REFUSAL_THRESHOLD
+    assert r._in_domain_confidence(0.9, flagged) == (0.9, False)  # a strong match stands
+    assert r._in_domain_confidence(0.2, neutral) == (0.2, False)
+    assert r.IN_DOMAIN_FLOOR >= r.REFUSAL_THRESHOLD
+
+
+def test_time_cue_moves_the_choice_to_the_cued_stage(sconn: Any) -> None:
+    late = r.retrieve(
+        sconn, "who should hear about the budget problem once the project is over", semantic=False
+    )
+    mid = r.retrieve(
+        sconn, "who should hear about the budget problem halfway through delivery", semantic=False
+    )
+    assert late.sop is not None and late.sop.phase == 5
+    assert mid.sop is not None and mid.sop.phase == 4
+
+
+def test_weak_in_domain_question_gets_the_closest_sop_honestly(sconn: Any) -> None:
+    question = "the customer keeps asking for more features while we are building"
+    result = r.retrieve(sconn, question, semantic=False)
+    assert result.sop is not None and result.sop.phase == 4
+    assert result.closest and result.confidence == r.IN_DOMAIN_FLOOR
+    answer = compose(result, [])
+    assert answer.text.startswith("No procedure matches this question exactly; the closest is")
+    assert result.reasoning.startswith("Closest match (weak)")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which laptop should the project team buy",
+        "how do I become a project manager",
+        "how do I get a scrum master certification for my project career",
+    ],
+)
+def test_out_of_scope_near_misses_stay_refused(sconn: Any, question: str) -> None:
+    result = r.retrieve(sconn, question, semantic=False)
+    assert result.sop is None and not result.closest

@@ -9,6 +9,7 @@ from pmo_playbook.cli.output import bad, ok, say
 from pmo_playbook.db import schema
 from pmo_playbook.db.embedded import embedded_cluster, uses_embedded
 from pmo_playbook.errors import DatabaseConfigError, PmoError
+from pmo_playbook.migration import deferred_indexes
 from pmo_playbook.services.db_check import run_db_check
 
 app = typer.Typer(
@@ -90,6 +91,9 @@ def status(ctx: typer.Context) -> None:
         say(f"Server: PostgreSQL {conn.info.parameter_status('server_version')}")
         applied = schema.applied_migrations(conn)
         pending = schema.pending_migrations(conn)
+        deferred = deferred_indexes.missing(conn)
+    for name, table in deferred:
+        bad(f"missing  index {name} on {table} (deferred by a migration load; `pmo migrate run`)")
     for done in applied:
         say(f"applied  {done.version:04d}_{done.name}  {done.applied_at:%Y-%m-%d %H:%M:%S%z}")
     for todo in pending:

@@ -37,6 +37,7 @@ from pmo_playbook.migration.sources.base import ResumePoint, Source, SourceDocum
 
 DEFAULT_BATCH_SIZE = 2000
 JSONB_OID = 3802
+DEFER_INDEXES_MIN = 20_000
 
 
 @dataclass
@@ -49,6 +50,9 @@ class LoadOptions:
     # Encode in a worker process when a collection has more than this many documents left
     # (None: never). Below it the process start-up would cost more than it saves.
     worker_threshold: int | None = 3 * DEFAULT_BATCH_SIZE
+    # Load without the target's secondary indexes (created again after) when a collection of at
+    # least this many documents starts into an empty table (None: never). deferred_indexes.py.
+    defer_indexes_min: int | None = DEFER_INDEXES_MIN
 
 
 class _JsonbText(bytes):

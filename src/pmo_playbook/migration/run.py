@@ -9,6 +9,7 @@ every document happens batch by batch during the load
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -18,7 +19,7 @@ from psycopg.types.json import set_json_loads
 
 from pmo_playbook.db.connect import connect
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration import checkpoints, quarantine, staging
+from pmo_playbook.migration import checkpoints, deferred_indexes, quarantine, staging
 from pmo_playbook.migration.checkpoints import Checkpoint
 from pmo_playbook.migration.loader import LoadOptions, load_collection
 from pmo_playbook.migration.mapping import (
@@ -43,6 +44,8 @@ from pmo_playbook.migration.run_guard import (
     forget_run,
 )
 from pmo_playbook.migration.sources.base import Source, SourceCollection
+
+log = logging.getLogger(__name__)
 
 
 def open_connection(url: DatabaseUrl) -> psycopg.Connection[Any]:
@@ -80,20 +83,16 @@ def migrate(
     started = time.perf_counter()
     collections = sorted_collections(source)
     with open_connection(url) as conn:
+        deferred_indexes.restore_all(conn)  # what a killed run left dropped, before anything
         fp = checkpoints.fingerprint(source, collections, options.include_unmapped)
         run_id, resumed, points = checkpoints.open_run(conn, source, fp, options.include_unmapped)
         report = RunReport(run_id=run_id, source=source.description, resumed=resumed)
+        rebuilder = deferred_indexes.Rebuilder(url)
         try:
-            loaded = []
-            for col in collections:
-                spec = target_for(col.name, options.include_unmapped)
-                if spec is None:
-                    report.unmapped.append(col.name)
-                    continue
-                point = points.get(col.name) or Checkpoint(col.name)
-                if not point.done:
-                    point = _load_one(conn, source, col, spec, run_id, point, options, report)
-                loaded.append((col.name, spec, point))
+            loaded = _load_all(
+                conn, source, collections, run_id, points, options, report, rebuilder
+            )
+            rebuilder.finish()  # every index back before the final counts and reports
             extras = _catch_up(conn, run_id, loaded, report, prune)
             for name, spec, point in loaded:
                 report.collections.append(
@@ -101,6 +100,7 @@ def migrate(
                 )
         except BaseException:
             conn.rollback()
+            _restore_after_failure(conn, rebuilder)
             checkpoints.finish_run(conn, run_id, "failed", report.as_json())
             raise
         report.seconds = time.perf_counter() - started
@@ -108,6 +108,71 @@ def migrate(
             forget_run(conn, run_id)
         checkpoints.finish_run(conn, run_id, "finished", report.as_json())
     return report
+
+
+def _load_all(
+    conn: psycopg.Connection[Any],
+    source: Source,
+    collections: list[SourceCollection],
+    run_id: int,
+    points: dict[str, Checkpoint],
+    options: LoadOptions,
+    report: RunReport,
+    rebuilder: deferred_indexes.Rebuilder,
+) -> list[tuple[str, TableSpec, Checkpoint]]:
+    """Load every mapped collection from its checkpoint; the loaded (name, spec, checkpoint).
+
+    A large collection starting into an empty table loads without the table's secondary
+    indexes (deferred_indexes.py); they are created again in the background while the next
+    collection loads.
+    """
+    loaded = []
+    for col in collections:
+        spec = target_for(col.name, options.include_unmapped)
+        if spec is None:
+            report.unmapped.append(col.name)
+            continue
+        point = points.get(col.name) or Checkpoint(col.name)
+        if not point.done:
+            if spec.table in rebuilder.tables:  # a second collection into the same table
+                rebuilder.finish()
+            deferred = _defers(options, col, spec, point) and deferred_indexes.defer(
+                conn, spec.table, run_id
+            )
+            point = _load_one(conn, source, col, spec, run_id, point, options, report)
+            if deferred:
+                rebuilder.submit(spec.table)
+        loaded.append((col.name, spec, point))
+    return loaded
+
+
+def _defers(
+    options: LoadOptions, col: SourceCollection, spec: TableSpec, point: Checkpoint
+) -> bool:
+    """Whether to try deferring indexes: a large collection from its start, own table."""
+    least = options.defer_indexes_min
+    return (
+        least is not None
+        and spec.scope_column is None
+        and point.next_index == 0
+        and col.count is not None
+        and col.count >= least
+    )
+
+
+def _restore_after_failure(
+    conn: psycopg.Connection[Any], rebuilder: deferred_indexes.Rebuilder
+) -> None:
+    """A failed run still leaves every index in place (or recorded, if even this fails)."""
+    try:
+        rebuilder.finish()
+    except Exception:
+        log.exception("creating deferred indexes again failed; the next run retries")
+    try:
+        deferred_indexes.restore_all(conn)
+    except Exception:
+        conn.rollback()
+        log.exception("creating deferred indexes again failed; the next run retries")
 
 
 def _load_one(

@@ -68,7 +68,8 @@ OUT_OF_SCOPE = re.compile(
     r"|user stor(y|ies)|backlog grooming|product owner"
     # software tools, code and IT support
     r"|jira|trello|asana|azure|devops|github|gitlab|git|python|javascript|sql|csv|excel macros?"
-    r"|password|passwords|laptops?|printers?|wi-?fi|licen[cs]es?|subscription"
+    r"|password|passwords|laptops?|printers?|wi-?fi|licen[cs]es?|subscription|vpn|pdf"
+    r"|email signature|pivot tables?|spreadsheet formulas?|business cards?"
     # HR, career and personal admin
     r"|salary|salaries|pay rise|certifications?|certified|exams?|pmp|prince2"
     r"|cover letter|resume|cv|job (application|interview)|interview questions|leave|vacation"
@@ -80,7 +81,8 @@ OUT_OF_SCOPE = re.compile(
     # general knowledge, leisure and writing chores
     r"|weather|forecasts? for (today|tomorrow)|recipes?|poems?|haiku|jokes?"
     r"|translat\w*(\s+\w+){0,5}\s+(into|to)\s+(french|spanish|german|italian|dutch|chinese"
-    r"|japanese|portuguese|arabic|hindi|russian|english)|football|restaurants?|pizza|books?|novels?|movies?|songs?"
+    r"|japanese|portuguese|arabic|hindi|russian|english)"
+    r"|football|restaurants?|pizza|books?|novels?|movies?|songs?|history of"
     r")\b"
 )
 _WORD = re.compile(r"[a-z][a-z0-9'/-]*")

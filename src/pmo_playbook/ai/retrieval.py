@@ -206,7 +206,8 @@ def _boosted(
         for i, (title, phase) in cued.items()
         if i not in have
     ]
-    return sorted(raised, key=lambda s: (-s.score, s.sop_id))
+    # a tie (a cued SOP that matched nothing sits exactly at the leader's score) goes to the cue
+    return sorted(raised, key=lambda s: (-s.score, s.sop_id not in bonus, s.sop_id))
 
 
 def _in_domain_confidence(confidence: float, verdict: DomainVerdict) -> tuple[float, bool]:

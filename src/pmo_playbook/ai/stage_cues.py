@@ -73,6 +73,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\b(behind schedule|falling behind|slipping|running late|over budget)\b",
         r"\b(\w+ )?(days?|weeks?|months?) (late|behind|overdue)\b|\bbehind (on|with) the\b",
         r"\b(is|are|was|were|be|is running|are running) (already )?(late|overdue|delayed)\b",
+        r"\b(since|after|now that) the (plan|baseline|schedule|budget) (was |has been |is |got )?"
+        r"(signed|signed off|approved|agreed|baselined|locked|frozen)\b",
     ),
     "close": (
         rf"\bonce {_PROJ} {_BE}(done|finished|over|complete|completed|closed|live|delivered"
@@ -89,6 +91,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\b(wrap|wrapping|wrapped) (it |things |the project )?up\b",
         r"\bpost-?(project|launch|go-?live|implementation)\b",
         r"\bwent live\b|\bgone live\b|\bis now live\b|\bnow that we('re| are) live\b",
+        r"\b(launched|delivered|finished|completed|closed|handed over|went live) "
+        r"((last|this past) (week|month|quarter|year)|(\w+ )?(weeks?|months?|years?) ago)\b",
     ),
 }
 CUES: dict[str, tuple[re.Pattern[str], ...]] = {

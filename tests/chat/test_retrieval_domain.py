@@ -37,6 +37,10 @@ def sconn(sop_db_url: DatabaseUrl) -> Any:
         ("two weeks behind, what now", "implement and control"),
         ("once the project is finished who keeps the documents", "close"),
         ("a year after go-live, how do we check the benefits", "close"),
+        ("what must be tested before go-live", "implement and control"),
+        ("what is decided prior to initiation", "pre-initiation"),
+        ("once planning is finished, who tracks the work", "implement and control"),
+        ("after the planning phase is over, what comes", "implement and control"),
     ],
 )
 def test_time_expressions_locate_the_asker_in_one_stage(phrase: str, stage: str) -> None:

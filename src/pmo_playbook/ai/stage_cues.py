@@ -52,7 +52,8 @@ _RAW: dict[str, tuple[str, ...]] = {
     ),
     "design and plan": (
         r"\b(while|when|as) (we are |we're |we were |i am |i'm )?planning\b",
-        r"\bplanning (phase|stage)\b|\bplan(ning)? (it |the project |the work )?out\b",
+        r"^(?!.*\b(before|after|once|following)\b).*\bplanning (phase|stage)\b",
+        r"\bplan(ning)? (it |the project |the work )?out\b",
         r"\bbefore (execution|delivery|the build|building|implementation|development"
         r"|work) (starts|begins|kicks off|gets going)\b",
         r"\bbefore (we |the team )(start|begin) (building|delivering|executing|the work|work)\b",
@@ -95,8 +96,39 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"((last|this past) (week|month|quarter|year)|(\w+ )?(weeks?|months?|years?) ago)\b",
     ),
 }
+# "Before <a stage>" places the asker in the stage before it, "after <a stage>" (once that stage
+# is over) in the one after: "who approves it before it moves into initiation" is pre-initiation,
+# "what is tested before go-live" is delivery. Only names of a stage as a whole (or of its
+# boundary) count: "before the kick-off meeting" is still initiation work.
+ORDER: tuple[str, ...] = tuple(_RAW)
+_STAGE_NAMES: dict[str, str] = {
+    "pre-initiation": r"(intake|ideation|the business case is approved)",
+    "initiation": r"(initiation|project start-?up)",
+    "design and plan": r"(the )?(planning( phase| stage)?|design phase|detailed planning)",
+    "implement and control": r"(execution|implementation|the build|delivery starts)",
+    "close": r"(go-?live|golive)",  # a boundary; handover and closure are inside the stage
+}
+
+
+def _neighbour_patterns() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {stage: [] for stage in ORDER}
+    for i, stage in enumerate(ORDER):
+        name = _STAGE_NAMES[stage]
+        gap = r"(\w+ ){0,4}"
+        if i > 0:
+            out[ORDER[i - 1]].append(rf"\b(before|prior to|ahead of|until) {gap}{name}\b")
+        if 0 < i < len(ORDER) - 1:
+            out[ORDER[i + 1]].append(
+                rf"\b(after|once|following) (the )?{name} (is |was )?"
+                r"(over|done|finished|complete|completed|signed off)\b"
+            )
+    return out
+
+
+_NEIGHBOURS = _neighbour_patterns()
 CUES: dict[str, tuple[re.Pattern[str], ...]] = {
-    stage: tuple(re.compile(p) for p in patterns) for stage, patterns in _RAW.items()
+    stage: tuple(re.compile(p) for p in (*patterns, *_NEIGHBOURS[stage]))
+    for stage, patterns in _RAW.items()
 }
 
 

@@ -102,11 +102,15 @@ def test_confidence_rules() -> None:
     in_domain = DomainVerdict(anchors=1.5, out_of_scope=None)
     flagged = DomainVerdict(anchors=3.0, out_of_scope="jira")
     neutral = DomainVerdict(anchors=0.0, out_of_scope=None)
-    assert r._in_domain_confidence(0.1, in_domain) == (r.IN_DOMAIN_FLOOR, True)
-    assert r._in_domain_confidence(0.7, in_domain) == (0.7, False)
-    assert r._in_domain_confidence(0.6, flagged)[0] < r.REFUSAL_THRESHOLD
-    assert r._in_domain_confidence(0.9, flagged) == (0.9, False)  # a strong match stands
-    assert r._in_domain_confidence(0.2, neutral) == (0.2, False)
+    floor = r.IN_DOMAIN_FLOOR
+    assert r._in_domain_confidence(0.1, in_domain, True, 0.0) == (floor, True)
+    assert r._in_domain_confidence(0.1, in_domain, False, 0.3) == (floor, True)
+    # no cue and almost none of the question's words in the SOP: refused, not guessed
+    assert r._in_domain_confidence(0.1, in_domain, False, 0.1) == (0.1, False)
+    assert r._in_domain_confidence(0.7, in_domain, False, 0.1) == (0.7, False)
+    assert r._in_domain_confidence(0.6, flagged, True, 0.9)[0] < r.REFUSAL_THRESHOLD
+    assert r._in_domain_confidence(0.9, flagged, False, 0.9) == (0.9, False)  # strong match
+    assert r._in_domain_confidence(0.2, neutral, True, 0.9) == (0.2, False)
     assert r.IN_DOMAIN_FLOOR >= r.REFUSAL_THRESHOLD
 
 

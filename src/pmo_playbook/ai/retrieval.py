@@ -37,6 +37,7 @@ CUE_BOOST = 1.0
 # its match is at least OUT_OF_SCOPE_KEEP.
 IN_DOMAIN_FLOOR = 0.4
 OUT_OF_SCOPE_KEEP = 0.8
+RESCUE_MIN_COVERAGE = 0.2
 _METHODS = {"fulltext": "full-text", "hybrid": "hybrid full-text and semantic"}
 
 
@@ -210,11 +211,19 @@ def _boosted(
     return sorted(raised, key=lambda s: (-s.score, s.sop_id not in bonus, s.sop_id))
 
 
-def _in_domain_confidence(confidence: float, verdict: DomainVerdict) -> tuple[float, bool]:
-    """(confidence, closest): the domain verdict applied to the retrieval's own confidence."""
+def _in_domain_confidence(
+    confidence: float, verdict: DomainVerdict, cued: bool, coverage: float
+) -> tuple[float, bool]:
+    """(confidence, closest): the domain verdict applied to the retrieval's own confidence.
+
+    A weak match of an in-domain question is kept (as the *closest* SOP) only when something
+    points at a stage: a lifecycle-time cue, or at least RESCUE_MIN_COVERAGE of the question's
+    informative words in that SOP. Without either, the pick was wrong more often than right
+    on every question set, so the question is refused instead."""
     if verdict.out_of_scope is not None and confidence < OUT_OF_SCOPE_KEEP:
         return min(confidence, REFUSAL_THRESHOLD - 0.05), False
-    if verdict.in_domain and confidence < REFUSAL_THRESHOLD:
+    rescuable = cued or coverage >= RESCUE_MIN_COVERAGE
+    if verdict.in_domain and rescuable and confidence < REFUSAL_THRESHOLD:
         return IN_DOMAIN_FLOOR, True
     return confidence, False
 
@@ -258,7 +267,9 @@ def retrieve(
         agree = bool(ranked) and ranked[0].sop_id == order[0]
         ft_conf = _chosen_fulltext_confidence(ranked, order[0], info, features)
         confidence = hybrid_confidence(ft_conf, features["similarity"], agree)
-    confidence, closest = _in_domain_confidence(confidence, verdict)
+    confidence, closest = _in_domain_confidence(
+        confidence, verdict, bool(cues), features.get("coverage", 0.0)
+    )
     features["closest"] = float(closest)
     return _result(repo, prepared.text, question, order, confidence, method, features, info)
 

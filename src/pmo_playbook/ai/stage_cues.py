@@ -42,6 +42,10 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\b(the|our|a) first (team )?meeting\b",
         r"\b(just|recently|newly|has just been|have just been) (been )?"
         r"(approved|funded|authori[sz]ed|greenlit|green-lit|signed off)\b",
+        r"\b(was|were|got|has been|have been) (approved|funded|authori[sz]ed|greenlit|signed off)"
+        r" (yesterday|today|this (morning|week)|last (week|friday|monday))\b",
+        r"\b(at|from) the (very )?(start|beginning|outset)\b(?! of (the |each |every )?"
+        r"(day|week|month|quarter|year|sprint|meeting|phase|stage))",
         r"^(?!.*\bbefore\b).*\b(formally |officially )(start|begin|launch|kick)\w*\b",
         r"\b(get|getting|got) (it |the project |things |this )?"
         r"(started|off the ground|up and running|going)\b",
@@ -76,6 +80,10 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\b(is|are|was|were|be|is running|are running) (already )?(late|overdue|delayed)\b",
         r"\b(since|after|now that) the (plan|baseline|schedule|budget) (was |has been |is |got )?"
         r"(signed|signed off|approved|agreed|baselined|locked|frozen)\b",
+        r"\b(after|since|now that) (we|the team|they|work) (have |has )?(started|began|begun)"
+        r"( (building|delivering|executing|the build|the work|work|development))?\b",
+        r"\bwhile (the )?(work|project|build|delivery|development|implementation) "
+        r"(is|was) (going on|ongoing|running|underway|in progress|happening)\b",
     ),
     "close": (
         rf"\bonce {_PROJ} {_BE}(done|finished|over|complete|completed|closed|live|delivered"
@@ -94,6 +102,11 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\bwent live\b|\bgone live\b|\bis now live\b|\bnow that we('re| are) live\b",
         r"\b(launched|delivered|finished|completed|closed|handed over|went live) "
         r"((last|this past) (week|month|quarter|year)|(\w+ )?(weeks?|months?|years?) ago)\b",
+        r"\b(when|once|after) (it|the project|everything|all) (is|'s|was) (all )?"
+        r"(over|done|finished|complete)\b",
+        r"\b(when|once|after) (we|the team) (finish|are finished|are done|wrap up|close)\b",
+        r"\b(at|by) the (very )?end\b(?! of (the |each |every |this |next )?"
+        r"(day|week|month|quarter|year|sprint|meeting|phase|stage))",
     ),
 }
 # "Before <a stage>" places the asker in the stage before it, "after <a stage>" (once that stage

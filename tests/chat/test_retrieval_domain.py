@@ -146,3 +146,15 @@ def test_weak_in_domain_question_gets_the_closest_sop_honestly(sconn: Any) -> No
 def test_out_of_scope_near_misses_stay_refused(sconn: Any, question: str) -> None:
     result = r.retrieve(sconn, question, semantic=False)
     assert result.sop is None and not result.closest
+
+
+def test_inflected_words_are_not_corrected_as_typos() -> None:
+    from pmo_playbook.ai.query import prepare
+
+    vocabulary = frozenset(["approve", "stakeholder", "register", "schedule"])
+    # "approved" used to be "corrected" to "approve", hiding "was approved yesterday" from cues
+    assert prepare("it was approved yesterday", vocabulary).corrected == (
+        "it was approved yesterday"
+    )
+    assert prepare("scheduling", vocabulary).corrected == "scheduling"
+    assert prepare("stakholder registr", vocabulary).corrected == "stakeholder register"

@@ -288,6 +288,17 @@ def _osa_distance(a: str, b: str) -> int:
     return prev[len(b)]
 
 
+_INFLECTIONS = ("s", "es", "d", "ed", "ing", "r", "er", "ly")
+
+
+def _inflects(word: str, stem: str) -> bool:
+    """True when `word` is `stem` plus a common English inflection ("approved", "approve")."""
+    rest = word[len(stem) :] if word.startswith(stem) else None
+    return rest in _INFLECTIONS or (
+        stem.endswith("e") and word.startswith(stem[:-1]) and word[len(stem) - 1 :] in ("ing", "ed")
+    )
+
+
 def _correct(word: str, vocabulary: frozenset[str]) -> str:
     """The vocabulary word one edit away (two for 9+ letters), else the word itself: a real
     word that is merely close ("chart" / "charter") is two edits away and stays."""
@@ -295,7 +306,10 @@ def _correct(word: str, vocabulary: frozenset[str]) -> str:
     if len(lower) < 5 or lower in vocabulary or lower in FILLER:
         return lower  # short words: one edit turns too many real words into others
     allowed = 2 if len(lower) >= 9 else 1
-    for candidate in difflib.get_close_matches(lower, vocabulary, n=5, cutoff=0.7):
+    candidates = difflib.get_close_matches(lower, vocabulary, n=5, cutoff=0.7)
+    if any(_inflects(lower, c) for c in candidates):
+        return lower  # "approved" is not a typo of "approve": the stemmer handles it
+    for candidate in candidates:
         if len(candidate) >= 4 and _osa_distance(lower, candidate) <= allowed:
             return candidate
     return lower

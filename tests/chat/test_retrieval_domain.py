@@ -158,3 +158,13 @@ def test_inflected_words_are_not_corrected_as_typos() -> None:
     )
     assert prepare("scheduling", vocabulary).corrected == "scheduling"
     assert prepare("stakholder registr", vocabulary).corrected == "stakeholder register"
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["break the project down", "split the scope into smaller work packages", "decompose it"],
+)
+def test_work_breakdown_in_other_word_orders(phrase: str) -> None:
+    from pmo_playbook.ai.thesaurus import concept_tokens
+
+    assert "zkwbs" in concept_tokens(phrase)

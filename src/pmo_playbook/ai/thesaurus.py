@@ -153,6 +153,10 @@ _RINGS: dict[str, tuple[str, ...]] = {
         r"work breakdown",
         r"task breakdown",
         r"break(?:ing)? down (?:the )?(?:work|tasks)",
+        # the same act in other word orders: "break the work down", "split it into chunks"
+        r"break(?:ing|s)? (?:the |our |this )?(?:work|project|scope|it|deliverables) down",
+        r"(?:split|divide|chop)\w* (?:\w+ ){0,4}into (?:\w+ )?"
+        r"(?:tasks|chunks|pieces|parts|work packages|packages|activities)",
         r"decompos\w+",
     ),
     "zkbudget": (

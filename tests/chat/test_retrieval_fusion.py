@@ -42,3 +42,22 @@ def test_confidence_uses_the_chosen_sops_own_coverage() -> None:
     assert leader > 0.8
     assert 0.0 < other < leader
     assert absent == 0.0
+
+
+def test_semantic_noise_cannot_overturn_a_full_text_lead() -> None:
+    from pmo_playbook.ai.retrieval import semantic_trust
+
+    ranked = [_sop("A", 2.0), _sop("B", 1.5)]
+    weak = [("B", 0.34), ("A", 0.25)]  # every passage barely similar: the preference is noise
+    strong = [("B", 0.64), ("A", 0.55)]  # the same gap among real matches counts
+    assert _fuse(ranked, weak)[0] == "A"
+    assert _fuse(ranked, strong)[0] == "B"
+    assert semantic_trust(0.2) == 0.0 and semantic_trust(0.6) == 1.0
+    assert 0.0 < semantic_trust(0.38) < 1.0
+
+
+def test_lifecycle_cue_bonus_is_added_in_fusion() -> None:
+    ranked = [_sop("A", 2.0), _sop("B", 1.2)]
+    sims = [("A", 0.55), ("B", 0.50)]
+    assert _fuse(ranked, sims)[0] == "A"
+    assert _fuse(ranked, sims, {"B": 1.0})[0] == "B"

@@ -28,6 +28,7 @@ from pmo_playbook.repositories.sop_search import SectionScore, SopScore, SopSear
 REFUSAL_THRESHOLD = 0.35
 SEMANTIC_WEIGHT = 1.0
 SEMANTIC_TEMPERATURE = 0.07
+SEMANTIC_NOISE = 0.3
 MAX_SECTIONS = 5
 # A lifecycle-time cue ("halfway through", "once the project is done") adds this share of the
 # full-text leader's score to every SOP of the cued stage (and this much fused score in hybrid).
@@ -140,6 +141,13 @@ def _semantic(
     return repo.nearest_sops(embeddings.to_literal(vector), model.name)
 
 
+def semantic_trust(best_similarity: float) -> float:
+    """How much the semantic ranking is worth: nothing when even the best passage is barely
+    similar (MiniLM cosine below SEMANTIC_NOISE: differences between SOPs are then noise that
+    the softmax would sharpen), fully from SEMANTIC_NOISE + 0.15 up, linear between."""
+    return min(1.0, max(0.0, (best_similarity - SEMANTIC_NOISE) / 0.15))
+
+
 def _fuse(
     ranked: list[SopScore], sims: list[tuple[str, float]], bonus: dict[str, float] | None = None
 ) -> list[str]:
@@ -158,9 +166,8 @@ def _fuse(
     exps = {i: math.exp((similarity.get(i, floor) - floor) / SEMANTIC_TEMPERATURE) for i in ids}
     total = sum(exps.values())
     extra = bonus or {}
-    fused = {
-        i: lexical.get(i, 0.0) + SEMANTIC_WEIGHT * exps[i] / total + extra.get(i, 0.0) for i in ids
-    }
+    weight = SEMANTIC_WEIGHT * semantic_trust(max(sim for _, sim in sims))
+    fused = {i: lexical.get(i, 0.0) + weight * exps[i] / total + extra.get(i, 0.0) for i in ids}
     return sorted(fused, key=lambda i: (-fused[i], i))
 
 
@@ -267,6 +274,8 @@ def retrieve(
         agree = bool(ranked) and ranked[0].sop_id == order[0]
         ft_conf = _chosen_fulltext_confidence(ranked, order[0], info, features)
         confidence = hybrid_confidence(ft_conf, features["similarity"], agree)
+        if agree:
+            confidence = max(confidence, ft_conf)
     confidence, closest = _in_domain_confidence(
         confidence, verdict, bool(cues), features.get("coverage", 0.0)
     )

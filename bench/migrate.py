@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.migrate [--scale 200000] [--row-sample 3000]
 
 Measures, on a throw-away PostgreSQL cluster (TCP, loopback):
-  (a) the loader end to end (migrate(): COPY + set-based upsert + read-back verification);
+  (a) the loader end to end (migrate(): COPY + set-based upsert + read-back verification, and
+      the rebuild of the secondary indexes a large first load defers: same final tables as (b));
   (b) raw COPY of the same final rows into the same indexed tables (the limit);
   (c) a Python port of the seed guide's import-to-postgres.ts: one INSERT ... ON CONFLICT
       (business key) DO UPDATE per document, autocommit, `_id` kept inside `data`;

@@ -48,7 +48,8 @@ WEAK_ANCHORS = _words(
     dependency dependencies assumption assumptions escalate escalation governance committee
     resources resourcing staffing lessons learned learnt closure handoff transition
     acceptance change changes timeline timelines progress status report reporting
-    implementation execution capacity effort"""
+    implementation execution capacity effort blocker blockers blocked overspent delayed delay
+    delays slippage"""
 )
 # Multi-word anchors (general PM phrases whose words are weak or generic on their own).
 STRONG_PHRASES = re.compile(

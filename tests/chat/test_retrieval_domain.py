@@ -79,6 +79,8 @@ def test_project_questions_are_in_domain(question: str) -> None:
         ("set up a sprint board in Jira for the project", "sprint"),
         ("translate the project charter into German", None),
         ("how do I become a project manager", None),
+        ("draft a tweet announcing our project milestone", "tweet"),
+        ("which scheduling app runs on a Mac for the project", None),
     ],
 )
 def test_out_of_scope_topics_are_flagged_even_with_project_words(

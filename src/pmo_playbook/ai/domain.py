@@ -71,6 +71,9 @@ OUT_OF_SCOPE = re.compile(
     r"|jira|trello|asana|azure|devops|github|gitlab|git|python|javascript|sql|csv|excel macros?"
     r"|password|passwords|laptops?|printers?|wi-?fi|licen[cs]es?|subscription|vpn|pdf"
     r"|email signature|pivot tables?|spreadsheet formulas?|business cards?"
+    r"|(for|on) (a )?(mac|macos|windows|iphone|ipad|android|linux)"
+    # social media and other publishing
+    r"|linkedin|twitter|tweets?|instagram|facebook|tiktok|youtube|podcasts?|blog posts?"
     # HR, career and personal admin
     r"|salary|salaries|pay rise|certifications?|certified|exams?|pmp|prince2"
     r"|cover letter|resume|cv|job (application|interview)|interview questions|leave|vacation"

@@ -50,6 +50,19 @@ def test_time_expressions_locate_the_asker_in_one_stage(phrase: str, stage: str)
 def test_question_without_a_time_expression_has_no_cue() -> None:
     assert stage_cues("who signs the business case") == {}
     assert stage_cues("what goes into a risk register") == {}
+    assert stage_cues("should we do a risk review every week") == {}
+
+
+@pytest.mark.parametrize(
+    ("phrase", "not_stage"),
+    [
+        ("after the project is approved, who writes the charter", "close"),
+        ("two weeks later the vendor had still not delivered", "close"),
+        ("who signs off at the end of planning", "close"),
+    ],
+)
+def test_look_alike_phrases_do_not_cue_the_wrong_stage(phrase: str, not_stage: str) -> None:
+    assert not_stage not in stage_cues(normalize(phrase))
 
 
 def test_contractions_are_not_joined_as_a_re_prefix() -> None:

@@ -32,7 +32,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\bpre-?(project|approval|initiation)\b",
         r"\bprior to (its |the )?(approval|commencement|initiation|funding)\b",
         r"\bworth (doing|funding|pursuing|investing)\b",
-        r"\bshould we (even )?(do|fund|start|pursue)\b",
+        r"\bshould we (even )?(fund|pursue)\b",
+        r"\bwhether (to|we should) (do|fund|pursue|start) (it|this|the project|this project)\b",
         rf"\bbefore {_PRE} (is |gets |has been )?(formally |officially |even )?"
         r"(starts?|begins?|started|begun|initiated|kicked off|kicks off)\b",
     ),
@@ -45,7 +46,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\b(was|were|got|has been|have been) (approved|funded|authori[sz]ed|greenlit|signed off)"
         r" (yesterday|today|this (morning|week)|last (week|friday|monday))\b",
         r"\b(at|from) the (very )?(start|beginning|outset)\b(?! of (the |each |every )?"
-        r"(day|week|month|quarter|year|sprint|meeting|phase|stage))",
+        r"(day|week|month|quarter|year|sprint|meeting|phase|stage|planning|initiation|design"
+        r"|build|delivery|execution|implementation|intake))",
         r"^(?!.*\bbefore\b).*\b(formally |officially )(start|begin|launch|kick)\w*\b",
         r"\b(get|getting|got) (it |the project |things |this )?"
         r"(started|off the ground|up and running|going)\b",
@@ -89,11 +91,14 @@ _RAW: dict[str, tuple[str, ...]] = {
         rf"\bonce {_PROJ} {_BE}(done|finished|over|complete|completed|closed|live|delivered"
         r"|wrapped up|ended)\b",
         r"\bafter (the )?(project|go-?live|golive|launch|handover|hand-over|closure"
-        r"|completion|delivery|rollout|project ends|project is (done|over|finished))\b",
+        r"|completion|delivery|rollout)\b(?! (is |has been |gets |got |was )?(approved|funded"
+        r"|starts?|started|begins?|began|kicks? off|kicked off|authori[sz]ed|initiated"
+        r"|signed off|planned|baselined))",
         r"\b(at|by|near|towards?) the (very )?end of (the |our |a )?project\b",
         r"\bend of the project\b",
-        r"\b(\w+ )?(months?|weeks?|years?|quarters?) "
-        r"(later|after (go-?live|launch|closure|the project|handover))\b",
+        r"\b(\w+ )?(months?|years?|quarters?) later\b",
+        r"\b(\w+ )?(months?|weeks?|years?|quarters?) after (go-?live|launch|closure"
+        r"|the project|handover)\b",
         rf"\b(when|after) {_PROJ} "
         r"(ends|finishes|closes|is over|goes live|went live|has ended)\b",
         r"\b(project|it) (has )?(ended|finished|closed|wrapped up)\b",
@@ -106,7 +111,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"(over|done|finished|complete)\b",
         r"\b(when|once|after) (we|the team) (finish|are finished|are done|wrap up|close)\b",
         r"\b(at|by) the (very )?end\b(?! of (the |each |every |this |next )?"
-        r"(day|week|month|quarter|year|sprint|meeting|phase|stage))",
+        r"(day|week|month|quarter|year|sprint|meeting|phase|stage|planning|initiation|design"
+        r"|build|delivery|execution|implementation|intake))",
     ),
 }
 # "Before <a stage>" places the asker in the stage before it, "after <a stage>" (once that stage

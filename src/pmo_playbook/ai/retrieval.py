@@ -235,6 +235,36 @@ def _in_domain_confidence(
     return confidence, False
 
 
+def _ranking_features(ranked: list[SopScore], info: dict[str, Any]) -> dict[str, float]:
+    """Coverage, score and relative lead of the full-text leader (empty without a match)."""
+    if not ranked:
+        return {}
+    top = ranked[0]
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    return {
+        "coverage": _coverage(top, info),
+        "score": top.score,
+        "margin": (top.score - second) / top.score if top.score > 0 else 0.0,
+    }
+
+
+def _hybrid(
+    ranked: list[SopScore],
+    sims: list[tuple[str, float]],
+    bonus: dict[str, float],
+    info: dict[str, Any],
+    features: dict[str, float],
+) -> tuple[list[str], float]:
+    """Fused order and pooled confidence; when both signals agree on the SOP, the pooled
+    confidence is never below the full-text one."""
+    order = _fuse(ranked, sims, bonus)
+    features["similarity"] = dict(sims).get(order[0], 0.0)
+    agree = bool(ranked) and ranked[0].sop_id == order[0]
+    ft_conf = _chosen_fulltext_confidence(ranked, order[0], info, features)
+    confidence = hybrid_confidence(ft_conf, features["similarity"], agree)
+    return order, max(confidence, ft_conf) if agree else confidence
+
+
 def retrieve(
     conn: psycopg.Connection[Any], question: str, *, refresh: bool = True, semantic: bool = True
 ) -> Retrieval:
@@ -250,36 +280,16 @@ def retrieve(
     bonus, cued = _cue_bonus(repo, cues)
     ranked = _boosted(plain, bonus, cued)
     sims = _semantic(conn, repo, prepared.corrected) if semantic else []
-    features: dict[str, float] = {"anchors": verdict.anchors, "cues": float(len(cues))}
-    if ranked:
-        top = ranked[0]
-        second = ranked[1].score if len(ranked) > 1 else 0.0
-        features.update(
-            coverage=_coverage(top, info),
-            score=top.score,
-            margin=(top.score - second) / top.score if top.score > 0 else 0.0,
-        )
-    ft_conf = (
-        fulltext_confidence(features["coverage"], features["score"], features["margin"])
-        if ranked
-        else 0.0
-    )
-    order = [s.sop_id for s in ranked]
-    method = "fulltext"
-    confidence = ft_conf
+    features = _ranking_features(ranked, info)
+    confidence = fulltext_confidence(**features) if features else 0.0
+    order, method = [s.sop_id for s in ranked], "fulltext"
     if sims:
         method = "hybrid"
-        order = _fuse(ranked, sims, bonus)
-        features["similarity"] = dict(sims).get(order[0], 0.0)
-        agree = bool(ranked) and ranked[0].sop_id == order[0]
-        ft_conf = _chosen_fulltext_confidence(ranked, order[0], info, features)
-        confidence = hybrid_confidence(ft_conf, features["similarity"], agree)
-        if agree:
-            confidence = max(confidence, ft_conf)
+        order, confidence = _hybrid(ranked, sims, bonus, info, features)
     confidence, closest = _in_domain_confidence(
         confidence, verdict, bool(cues), features.get("coverage", 0.0)
     )
-    features["closest"] = float(closest)
+    features.update(anchors=verdict.anchors, cues=float(len(cues)), closest=float(closest))
     return _result(repo, prepared.text, question, order, confidence, method, features, info)
 
 

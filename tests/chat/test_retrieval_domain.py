@@ -172,6 +172,9 @@ def test_inflected_words_are_not_corrected_as_typos() -> None:
         "it was approved yesterday"
     )
     assert prepare("scheduling", vocabulary).corrected == "scheduling"
+    more = frozenset(["plan", "planner", "priority", "priorite"])
+    assert prepare("planned priorities", more).corrected == "planned priorities"
+    assert prepare("plannr", more).corrected == "planner"  # a real typo is still fixed
     assert prepare("stakholder registr", vocabulary).corrected == "stakeholder register"
 
 

@@ -292,11 +292,17 @@ _INFLECTIONS = ("s", "es", "d", "ed", "ing", "r", "er", "ly")
 
 
 def _inflects(word: str, stem: str) -> bool:
-    """True when `word` is `stem` plus a common English inflection ("approved", "approve")."""
-    rest = word[len(stem) :] if word.startswith(stem) else None
-    return rest in _INFLECTIONS or (
-        stem.endswith("e") and word.startswith(stem[:-1]) and word[len(stem) - 1 :] in ("ing", "ed")
-    )
+    """True when `word` is `stem` plus a common English inflection: "approved"/"approve",
+    "approving"/"approve", "planned"/"plan" (doubled consonant), "priorities"/"priority"."""
+    if word.startswith(stem):
+        rest = word[len(stem) :]
+        doubled = bool(rest) and rest[0] == stem[-1] and rest[1:] in ("ed", "ing", "er")
+        return rest in _INFLECTIONS or doubled
+    if stem.endswith("e") and word.startswith(stem[:-1]):
+        return word[len(stem) - 1 :] in ("ing", "ed")
+    if stem.endswith("y") and word.startswith(stem[:-1]):
+        return word[len(stem) - 1 :] in ("ies", "ied")
+    return False
 
 
 def _correct(word: str, vocabulary: frozenset[str]) -> str:

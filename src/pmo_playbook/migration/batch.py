@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmo_playbook.migration.fastpath import canonical, encode_natural, loads
+from pmo_playbook.migration.fastpath import canonical, encode_fast, loads
 from pmo_playbook.migration.mapping import Rejected, TableSpec
 from pmo_playbook.migration.quarantine import Entry, document_forms
 from pmo_playbook.migration.rowcodec import RowCodec
@@ -135,9 +135,9 @@ def rederive(
 
 def _encode(raw: bytes, codec: RowCodec) -> tuple[str, bytes, Any, bytes | None, bool]:
     """(legacy_id, data JSON, data, annotations JSON, decodes back exactly) of one document."""
-    fast = encode_natural(raw, codec.shape)
-    if fast is not None:  # already proven: decode(data) == raw
-        return fast[0], fast[1], fast[2], None, True
+    fast = encode_fast(raw, codec.shape)
+    if fast is not None:  # already proven: decode(data, annotations) == raw
+        return fast[0], fast[1], fast[2], fast[3], True
     enc = codec.encode(raw)
     data_text = canonical(enc.data)
     ann_text = canonical(enc.annotations) if enc.annotations is not None else None

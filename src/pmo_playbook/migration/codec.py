@@ -424,7 +424,7 @@ def _decode_document(
     decoder = _Decoder(annotations)
     root = shape.root if shape is not None else None
     if annotations and annotations.get("noId"):
-        body = decoder.document(data, root, ())
+        body = _body(decoder, data, root)
         return _write(body, decoder.exotic, legacy_id)
     if annotations and "id" in annotations:
         id_doc, exotic = decode_nested_model(annotations["id"])
@@ -434,7 +434,7 @@ def _decode_document(
         id_value = id_value_from_legacy_id(legacy_id)
     if type(id_value) not in (ObjectId, str, int):
         decoder.exotic = True  # an _id parsed from EJSON may hold Symbol, Undefined, ...
-    body = decoder.document(data, root, ())
+    body = _body(decoder, data, root)
     recorded = decoder.orders.get(()) if decoder.tracking else None
     if recorded is not None and "_id" in recorded:
         doc = {k: id_value if k == "_id" else body[k] for k in recorded if k == "_id" or k in body}
@@ -443,6 +443,75 @@ def _decode_document(
     else:
         doc = {"_id": id_value, **body}
     return _write(doc, decoder.exotic, legacy_id)
+
+
+class _NotJson(Exception):
+    """A value `_plain_document` does not handle: the general decoder names it."""
+
+
+def _body(decoder: _Decoder, data: dict[str, Any], root: Node | None) -> dict[str, Any]:
+    """The decoded fields: the path-free walk when nothing is annotated, else the general one."""
+    if not decoder.tracking:
+        try:
+            return _plain_document(data, root)
+        except _NotJson:
+            pass  # the general walk raises the error that names the path
+    return decoder.document(data, root, ())
+
+
+def _plain_document(data: dict[str, Any], node: Node | None) -> dict[str, Any]:
+    """`_Decoder.document` without annotations (round 4: no path tuples, no per-value calls).
+
+    Same result by construction: the same key order (`expected_order`), strings turned into a
+    date or an ObjectId only at a `date`/`objectId` node and only when `natural_date`/`_HEX24`
+    accept them, every other JSON value kept as is. `tests/migration_codec/
+    test_plain_decoder.py` checks it against the general walk on random values and shapes.
+    """
+    node = _object_node(node)
+    children = node.children if node is not None else _NO_CHILDREN
+    out: dict[str, Any] = {}
+    for key in expected_order(data, node):
+        value = data[key]
+        kind = type(value)
+        if kind is str:
+            sub = children.get(key) if children else None
+            out[key] = value if sub is None else _plain_string(value, sub)
+        elif kind is dict:
+            out[key] = _plain_document(value, children.get(key))
+        elif kind is list:
+            out[key] = _plain_list(value, children.get(key))
+        elif kind is int or kind is float or kind is bool or value is None:
+            out[key] = value
+        else:
+            raise _NotJson
+    return out
+
+
+def _plain_list(values: list[Any], node: Node | None) -> list[Any]:
+    items = node.items if node is not None and node.kind == "array" else None
+    out: list[Any] = []
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            out.append(value if items is None else _plain_string(value, items))
+        elif kind is dict:
+            out.append(_plain_document(value, items))
+        elif kind is list:
+            out.append(_plain_list(value, items))
+        elif kind is int or kind is float or kind is bool or value is None:
+            out.append(value)
+        else:
+            raise _NotJson
+    return out
+
+
+def _plain_string(value: str, node: Node) -> Any:
+    if node.kind == "date":
+        when = natural_date(value)
+        return value if when is None else when
+    if node.kind == "objectId" and _HEX24.fullmatch(value):
+        return ObjectId(value)
+    return value
 
 
 def _write(doc: dict[str, Any], exotic: bool, legacy_id: str) -> bytes:

@@ -11,8 +11,9 @@ import pytest
 from pmo_playbook.ai import retrieval as r
 from pmo_playbook.ai.answers import compose
 from pmo_playbook.ai.domain import DomainVerdict, assess
+from pmo_playbook.ai.query import prepare, vocabulary_for
 from pmo_playbook.ai.stage_cues import stage_cues
-from pmo_playbook.ai.thesaurus import normalize
+from pmo_playbook.ai.thesaurus import concept_tokens, normalize
 from pmo_playbook.db.url import DatabaseUrl
 
 
@@ -41,6 +42,8 @@ def sconn(sop_db_url: DatabaseUrl) -> Any:
         ("what is decided prior to initiation", "pre-initiation"),
         ("once planning is finished, who tracks the work", "implement and control"),
         ("after the planning phase is over, what comes", "implement and control"),
+        ("what should I get done in the first few weeks", "initiation"),
+        ("what do we do when a risk actually materialises", "implement and control"),
     ],
 )
 def test_time_expressions_locate_the_asker_in_one_stage(phrase: str, stage: str) -> None:
@@ -164,8 +167,6 @@ def test_out_of_scope_near_misses_stay_refused(sconn: Any, question: str) -> Non
 
 
 def test_inflected_words_are_not_corrected_as_typos() -> None:
-    from pmo_playbook.ai.query import prepare
-
     vocabulary = frozenset(["approve", "stakeholder", "register", "schedule"])
     # "approved" used to be "corrected" to "approve", hiding "was approved yesterday" from cues
     assert prepare("it was approved yesterday", vocabulary).corrected == (
@@ -183,6 +184,13 @@ def test_inflected_words_are_not_corrected_as_typos() -> None:
     ["break the project down", "split the scope into smaller work packages", "decompose it"],
 )
 def test_work_breakdown_in_other_word_orders(phrase: str) -> None:
-    from pmo_playbook.ai.thesaurus import concept_tokens
-
     assert "zkwbs" in concept_tokens(phrase)
+
+
+def test_glossary_and_anchor_words_are_typo_targets_but_real_words_stay() -> None:
+    vocabulary = vocabulary_for("test-generation-domain", lambda: {"charter"})
+    assert "feasibility" in vocabulary  # a glossary word no SOP needs to contain
+    assert prepare("feasability study", vocabulary).corrected == "feasibility study"
+    # a real word next to a domain word is not "corrected" into it
+    assert prepare("a healthy breakfast", vocabulary).corrected == "a healthy breakfast"
+    assert prepare("learn spanish", vocabulary).corrected == "learn spanish"

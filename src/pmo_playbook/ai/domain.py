@@ -86,7 +86,9 @@ OUT_OF_SCOPE = re.compile(
     r"|weather|forecasts? for (today|tomorrow)|recipes?|poems?|haiku|jokes?"
     r"|translat\w*(\s+\w+){0,5}\s+(into|to)\s+(french|spanish|german|italian|dutch|chinese"
     r"|japanese|portuguese|arabic|hindi|russian|english)"
-    r"|football|restaurants?|pizza|books?|novels?|movies?|songs?|history of"
+    r"|football|restaurants?|pizza|books?|textbooks?|novels?|movies?|songs?|history of"
+    r"|learn(ing)? (to speak )?(spanish|french|german|italian|chinese|mandarin|japanese"
+    r"|english|a language)|team[ -]?building|icebreakers?|breakfast|lunch|dinner"
     r")\b"
 )
 _WORD = re.compile(r"[a-z][a-z0-9'/-]*")

@@ -12,6 +12,8 @@ import re
 import threading
 from dataclasses import dataclass
 
+from pmo_playbook.ai.domain import STRONG_ANCHORS, WEAK_ANCHORS
+from pmo_playbook.ai.lifecycle_glossary import STAGES
 from pmo_playbook.ai.thesaurus import concepts, normalize
 
 # Conversational words that say nothing about the topic (PostgreSQL's English stop list already
@@ -260,6 +262,13 @@ class PreparedQuery:
     corrections: tuple[tuple[str, str], ...]
 
 
+def _domain_terms() -> set[str]:
+    """Project words a question may misspell that no SOP needs to contain: the lifecycle
+    glossary (indexed with every SOP of its stage) and the domain anchors."""
+    words = {w.lower() for terms in STAGES.values() for t in terms for w in t.split()}
+    return words | set(STRONG_ANCHORS) | set(WEAK_ANCHORS)
+
+
 def vocabulary_for(generation: str, load: object) -> frozenset[str]:
     """The correction vocabulary for an index generation (cached per process)."""
     with _vocab_lock:
@@ -267,6 +276,7 @@ def vocabulary_for(generation: str, load: object) -> frozenset[str]:
         if cached is None:
             words = set(load()) if callable(load) else set()
             words.update(EXTRA_TERMS)
+            words.update(_domain_terms())
             cached = frozenset(w for w in words if w.isalpha())
             _vocab_cache.clear()
             _vocab_cache[generation] = cached
@@ -288,7 +298,7 @@ def _osa_distance(a: str, b: str) -> int:
     return prev[len(b)]
 
 
-_INFLECTIONS = ("s", "es", "d", "ed", "ing", "r", "er", "ly")
+_INFLECTIONS = ("s", "es", "d", "ed", "ing", "r", "er", "ly", "y", "t")
 
 
 def _inflects(word: str, stem: str) -> bool:
@@ -313,8 +323,9 @@ def _correct(word: str, vocabulary: frozenset[str]) -> str:
         return lower  # short words: one edit turns too many real words into others
     allowed = 2 if len(lower) >= 9 else 1
     candidates = difflib.get_close_matches(lower, vocabulary, n=5, cutoff=0.7)
-    if any(_inflects(lower, c) for c in candidates):
-        return lower  # "approved" is not a typo of "approve": the stemmer handles it
+    if any(_inflects(lower, c) or _inflects(c, lower) for c in candidates):
+        # "approved" is not a typo of "approve", nor "learn" of "learnt": real words stay
+        return lower
     for candidate in candidates:
         if len(candidate) >= 4 and _osa_distance(lower, candidate) <= allowed:
             return candidate

@@ -40,6 +40,7 @@ _RAW: dict[str, tuple[str, ...]] = {
     "initiation": (
         r"\b(on|from) day (one|1)\b|\bday (one|1) of\b",
         r"\bfirst (day|days|week|weeks|meeting|team meeting|month) (of|with|on)\b",
+        r"\b(in|during|for) (the |my |our )?first (few |\w+ )?(days|weeks|month)\b",
         r"\b(the|our|a) first (team )?meeting\b",
         r"\b(just|recently|newly|has just been|have just been) (been )?"
         r"(approved|funded|authori[sz]ed|greenlit|green-lit|signed off)\b",
@@ -80,6 +81,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\b(behind schedule|falling behind|slipping|running late|over budget)\b",
         r"\b(\w+ )?(days?|weeks?|months?) (late|behind|overdue)\b|\bbehind (on|with) the\b",
         r"\b(is|are|was|were|be|is running|are running) (already )?(late|overdue|delayed)\b",
+        r"\b(a |the |when a |if a )?risks? (actually |really )?(happens|happened|occurs|occurred"
+        r"|materiali[sz]es|materiali[sz]ed|hits|hit us|turns into an issue)\b",
         r"\b(since|after|now that) the (plan|baseline|schedule|budget) (was |has been |is |got )?"
         r"(signed|signed off|approved|agreed|baselined|locked|frozen)\b",
         r"\b(after|since|now that) (we|the team|they|work) (have |has )?(started|began|begun)"

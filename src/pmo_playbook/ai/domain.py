@@ -117,7 +117,7 @@ class DomainVerdict:
 def assess(question: str, *, has_stage_cue: bool = False) -> DomainVerdict:
     """The domain verdict of a question (lower-cased word matching, no database)."""
     lowered = question.lower()
-    words = {w.strip("'-/") for w in _WORD.findall(lowered)}
+    words = {re.sub(r"'s$", "", w).strip("'-/") for w in _WORD.findall(lowered)}
     words |= {_stem(w) for w in words}
     strong = len(words & STRONG_ANCHORS) + len(STRONG_PHRASES.findall(lowered))
     weak = len(words & WEAK_ANCHORS)

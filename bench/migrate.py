@@ -7,7 +7,8 @@ Measures, on a throw-away PostgreSQL cluster (TCP, loopback):
       the rebuild of the secondary indexes a large first load defers: same final tables as (b));
   (b) raw COPY of the same final rows into the same indexed tables (the limit);
   (c) a Python port of the seed guide's import-to-postgres.ts: one INSERT ... ON CONFLICT
-      (business key) DO UPDATE per document, autocommit, `_id` kept inside `data`;
+      (business key) DO UPDATE per document, autocommit, `_id` kept inside `data`, every
+      statement unnamed (unprepared) as node-postgres sends it (since round 4);
   (d) peak RSS (VmHWM) of (a) in a fresh process at --scale and at --scale/10, main process
       and encoding worker reported separately;
   (e) (a) and (c) again through an asyncio TCP proxy adding 5 ms per client→server message.
@@ -275,7 +276,10 @@ def row_by_row(url: DatabaseUrl, dump: Path, limit: int) -> tuple[int, float]:
     """The seed's import: one autocommitted upsert round trip per document (first `limit` docs)."""
     done, started = 0, time.perf_counter()
     per = max(1, limit // 4)
-    with psycopg.connect(url.raw, autocommit=True) as conn:
+    # node-postgres (`getPostgresPool().query(text, values)`, no statement `name`) sends every
+    # query as an UNNAMED statement: parsed and planned each time. psycopg prepares a query
+    # server-side from its 5th execution (prepare_threshold=5); None keeps the port faithful.
+    with psycopg.connect(url.raw, autocommit=True, prepare_threshold=None) as conn:
         for name in ("projects", "users", "chat_histories", "message_feedback"):
             path = dump / "pmo_playbook" / f"{name}.bson"
             with path.open("rb") as f:

@@ -24,8 +24,10 @@ from pmo_playbook.migration.mapping import Rejected, TableSpec
 from pmo_playbook.migration.quarantine import Entry, document_forms
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.sources.base import SourceDocument
+from pmo_playbook.migration.sources.bsonstream import check_document
 
 Row = tuple[Any, ...]  # (ord, legacy_id, data JSON bytes, annotations JSON bytes | None, *values)
+Checks = list[tuple[str, int] | None]  # per item: (file, offset) when the source did not check it
 
 
 @dataclass
@@ -86,7 +88,13 @@ def prepare_batch(
 ) -> Batch:
     """Encode, derive and de-duplicate one chunk (ord = position in the source)."""
     items = [(doc.raw, doc.position) for doc in chunk]
-    return attach(encode_chunk(items, codec, start), items, codec, start)
+    return attach(encode_chunk(items, codec, start, checks_of(chunk)), items, codec, start)
+
+
+def checks_of(chunk: list[SourceDocument]) -> Checks | None:
+    """The deferred source checks of a chunk (None when the source checked every document)."""
+    checks = [doc.unchecked for doc in chunk]
+    return checks if any(c is not None for c in checks) else None
 
 
 def attach(
@@ -133,9 +141,10 @@ def rederive(
     prepared.rows = kept
 
 
-def _encode(raw: bytes, codec: RowCodec) -> tuple[str, bytes, Any, bytes | None, bool]:
+def _encode(
+    raw: bytes, codec: RowCodec, fast: tuple[str, bytes, Any, bytes | None] | None
+) -> tuple[str, bytes, Any, bytes | None, bool]:
     """(legacy_id, data JSON, data, annotations JSON, decodes back exactly) of one document."""
-    fast = encode_fast(raw, codec.shape)
     if fast is not None:  # already proven: decode(data, annotations) == raw
         return fast[0], fast[1], fast[2], fast[3], True
     enc = codec.encode(raw)
@@ -150,8 +159,16 @@ def _encode(raw: bytes, codec: RowCodec) -> tuple[str, bytes, Any, bytes | None,
     return enc.legacy_id, data_text, data, ann_text, exact
 
 
-def encode_chunk(items: list[tuple[bytes, str]], codec: RowCodec, start: int) -> Prepared:
-    """Encode and derive every (raw, position) of a chunk; reject what cannot be a row."""
+def encode_chunk(
+    items: list[tuple[bytes, str]], codec: RowCodec, start: int, checks: Checks | None = None
+) -> Prepared:
+    """Encode and derive every (raw, position) of a chunk; reject what cannot be a row.
+
+    `checks[i]` = (file, offset): the source deferred document i's well-formedness check to
+    here. A document the fast encoder accepts needs no further check (its C decode succeeded
+    and the real decoder re-wrote it byte for byte: what `check_document` establishes);
+    any other is checked by `check_document` itself, whose `SourceError` stops the chunk.
+    """
     spec = codec.spec
     out = Prepared(read=len(items))
     seen_ids: set[str] = set()
@@ -159,8 +176,11 @@ def encode_chunk(items: list[tuple[bytes, str]], codec: RowCodec, start: int) ->
     names = spec.column_names
     key_idx = [(key, [names.index(k) for k in key]) for key in spec.unique_keys]
     for ord_, (raw, position) in enumerate(items, start):
+        fast = encode_fast(raw, codec.shape)
+        if fast is None and checks is not None and (check := checks[ord_ - start]) is not None:
+            check_document(raw, *check)
         try:
-            lid, data_text, data, ann_text, exact = _encode(raw, codec)
+            lid, data_text, data, ann_text, exact = _encode(raw, codec, fast)
         except Exception as exc:  # the codec names what it could not encode
             out.rejected.append(make_entry(codec, raw, None, f"cannot encode: {exc}", position))
             continue

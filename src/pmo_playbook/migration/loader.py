@@ -27,7 +27,7 @@ from psycopg.adapt import Dumper
 from psycopg.pq import Format, TransactionStatus
 
 from pmo_playbook.migration import checkpoints, quarantine, staging
-from pmo_playbook.migration.batch import Batch, attach, rederive
+from pmo_playbook.migration.batch import Batch, attach, checks_of, rederive
 from pmo_playbook.migration.checkpoints import Checkpoint
 from pmo_playbook.migration.mapping import TableSpec
 from pmo_playbook.migration.pipeline import Encoder, worker_extract_differs
@@ -101,13 +101,14 @@ def load_collection(
 ) -> Checkpoint:
     """Stream one collection from its checkpoint to the end, batch by batch."""
     codec = RowCodec(collection, spec)
-    docs = _documents(source, collection, point, codec)
     options.progress.start(collection, total, point.next_index)
     left = None if total is None else total - point.next_index
     threshold = options.worker_threshold
     encoder = Encoder(codec, threshold is not None and (left is None or left > threshold))
     try:
-        _load(conn, docs, encoder, codec, run_id, point, options)
+        with deferred_checks(source):
+            docs = _documents(source, collection, point, codec)
+            _load(conn, docs, encoder, codec, run_id, point, options)
     finally:
         encoder.close()
     with conn.transaction():
@@ -138,7 +139,7 @@ def _load(
     started = time.perf_counter()
     chunk, error = _read(docs, options.batch_size)
     if chunk:
-        encoder.submit(_items(chunk), point.next_index)
+        encoder.submit(_items(chunk), point.next_index, checks_of(chunk))
     while chunk:
         following: list[SourceDocument] = []
         if read_ahead and error is None:
@@ -150,7 +151,7 @@ def _load(
         if not read_ahead and error is None:
             following, error = _read(docs, options.batch_size)
         if following:
-            encoder.submit(_items(following), point.next_index + len(chunk))
+            encoder.submit(_items(following), point.next_index + len(chunk), checks_of(following))
         batch = attach(prepared, items, codec, point.next_index)
         started = _commit_batch(conn, batch, run_id, point, chunk, started)
         options.progress.advance(codec.collection, len(chunk))
@@ -166,6 +167,23 @@ def _items(chunk: list[SourceDocument]) -> list[tuple[bytes, str]]:
 def counts_last_id(chunk: list[SourceDocument], codec: RowCodec) -> str | None:
     """The canonical `_id` of the batch's last document (the live source resumes after it)."""
     return codec.legacy_id_of(chunk[-1].raw)
+
+
+@contextmanager
+def deferred_checks(source: Source) -> Iterator[None]:
+    """Let a source that can (`defer_checks`, mongodump) leave the document checks to the
+    encoder for the block: `batch.encode_chunk` runs them, in the worker when there is one,
+    and most documents need none beyond the fast encoder's own decode (round 4). The source
+    validates again after the block (plan, verify)."""
+    if not hasattr(source, "defer_checks"):
+        yield
+        return
+    before = source.defer_checks
+    source.defer_checks = True
+    try:
+        yield
+    finally:
+        source.defer_checks = before
 
 
 @contextmanager

@@ -8,7 +8,8 @@ differing field paths when they differ.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import bson
@@ -35,6 +36,17 @@ class RowCodec:
         self.shape: LegacyShape | None = shape_for(collection)
         names = spec.column_names
         self._compared = [names.index(n) for n in compared_columns(spec)]
+        # The compared values of a staged row (ord, legacy_id, data, notes, *values) as one
+        # tuple: a stored row's columns are then checked by one C-level tuple comparison.
+        picks = [4 + i for i in self._compared]
+        pick = itemgetter(*picks) if picks else None
+        self._staged_values: Callable[[tuple[Any, ...]], tuple[Any, ...]] = (
+            (lambda staged: ())
+            if pick is None
+            else (lambda staged: (pick(staged),))
+            if len(picks) == 1
+            else pick
+        )
 
     def encode(self, raw: bytes) -> codec.EncodedDocument:
         return codec.encode_document(raw, self.shape)
@@ -124,8 +136,7 @@ class RowCodec:
                 return False
         except Exception:  # e.g. a value canonical() cannot write: the slow path says why
             return False
-        values = staged[4:]
-        return all(row[4 + j] == values[i] for j, i in enumerate(self._compared))
+        return row[4:] == self._staged_values(staged)
 
     def compare_rows(
         self, stored: list[tuple[Any, ...]], raw_by_ord: dict[int, bytes]

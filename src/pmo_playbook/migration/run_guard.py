@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
@@ -119,16 +119,21 @@ _END = object()
 
 
 Window = tuple[list[SourceDocument], list[str | None]]
+Check = Callable[[list[SourceDocument], list[str | None], int], list[SourceDocument]]
 
 
-def _prefetched(docs: Iterator[SourceDocument], size: int, codec: RowCodec) -> Iterator[Window]:
-    """Windows of `docs` with their legacy ids, the next one read by a thread meanwhile.
+def _prefetched(
+    docs: Iterator[SourceDocument], size: int, codec: RowCodec, check: Check | None, start: int
+) -> Iterator[Any]:
+    """Windows of `docs`, the next one read (and checked) by a thread meanwhile.
 
-    Reading and checking the source (~25 µs a document, Python) and reading each `_id` then
-    overlap the loader's
-    waits on PostgreSQL (psycopg releases the GIL while it waits). The thread only touches the
-    source, never the connection. At most two windows are held (memory stays bounded). A
-    source error reaches the caller in order, after the documents read before it.
+    With `check` (the guard's window statement, on the guard's OWN connection) the thread
+    yields checked windows; without, (window, ids, position) for the caller to check. Reading
+    the source, reading each `_id` and the check then overlap the loader's batch on its
+    connection (psycopg releases the GIL while it waits). The thread never touches the
+    loader's connection. At most two
+    windows are held (memory stays bounded). A source error reaches the caller in order, after
+    the documents read before it.
     """
     box: queue.Queue[Any] = queue.Queue(maxsize=1)
     stop = threading.Event()
@@ -143,10 +148,14 @@ def _prefetched(docs: Iterator[SourceDocument], size: int, codec: RowCodec) -> I
         return False
 
     def read() -> None:
+        position = start
         try:
             while window := list(islice(docs, size)):
-                if not put((window, [source_legacy_id(codec, d.raw) for d in window])):
+                ids = [source_legacy_id(codec, d.raw) for d in window]
+                item = (window, ids, position) if check is None else check(window, ids, position)
+                if not put(item):
                     return
+                position += len(window)
             put(_END)
         except BaseException as exc:  # handed to the caller, in order
             put(exc)
@@ -175,10 +184,12 @@ class RunGuard:
         collection: str,
         batch_size: int,
         last_legacy_id: str | None,
+        connect: Callable[[], psycopg.Connection[Any]] | None = None,
     ) -> None:
         self.kind = source.kind
         self.description = source.description
         self._conn, self._source, self._run_id = conn, source, run_id
+        self._main_conn, self._connect = conn, connect
         self._collection, self._batch_size = collection, batch_size
         self._last_legacy_id = last_legacy_id
         self._codec = RowCodec(collection, spec)
@@ -186,6 +197,16 @@ class RunGuard:
 
     def collections(self) -> Any:
         return self._source.collections()
+
+    @property
+    def defer_checks(self) -> bool:
+        """The wrapped source's `defer_checks` (loader.deferred_checks); False without one."""
+        return bool(getattr(self._source, "defer_checks", False))
+
+    @defer_checks.setter
+    def defer_checks(self, value: bool) -> None:
+        if hasattr(self._source, "defer_checks"):
+            self._source.defer_checks = value
 
     def close(self) -> None:
         """The wrapped source is closed by its owner."""
@@ -203,9 +224,25 @@ class RunGuard:
             params = {"run": self._run_id, "col": self._collection, "start": position}
             for statement in _FORGET_FROM:
                 self._conn.execute(statement, params)
-        for window, ids in _prefetched(docs, self._batch_size, self._codec):
-            yield from self._check(window, ids, position)
-            position += len(window)
+        # The window statements run in the reader thread, on a connection of their own when
+        # the caller gave a way to open one (run.py does), else here on the loader's.
+        own = self._connect() if self._connect is not None else None
+        try:
+            if own is not None:
+                self._conn = own
+                for window in _prefetched(
+                    docs, self._batch_size, self._codec, self._check, position
+                ):
+                    yield from window
+            else:
+                for window, ids, at in _prefetched(
+                    docs, self._batch_size, self._codec, None, position
+                ):
+                    yield from self._check(window, ids, at)
+        finally:
+            self._conn = self._main_conn
+            if own is not None:
+                own.close()
 
     def _open(
         self, collection: str, resume: ResumePoint | None, start: int, skips: set[int]

@@ -38,6 +38,10 @@ class SourceDocument:
     # Where to resume to continue right AFTER this document (store it with the batch's
     # checkpoint). File sources: index = documents read so far; live source: also last_id.
     resume_after: ResumePoint | None = None
+    # (file label, byte offset) when the source handed the document out WITHOUT its
+    # well-formedness check because the consumer asked to run `bsonstream.check_document`
+    # itself (the loader's encoder, round 4: `MongodumpSource.defer_checks`).
+    unchecked: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)

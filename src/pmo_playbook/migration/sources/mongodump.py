@@ -81,6 +81,9 @@ class MongodumpSource:
         self.database = choice.database
         self._files = {name: files[ns] for name, ns in choice.by_name.items()}
         self._metadata: dict[str, dict[str, Any]] = {}
+        # True: `documents` skips `check_document` and marks each document `unchecked`; the
+        # consumer (the loader's encoder) must check it. Only the loader sets it, for its load.
+        self.defer_checks = False
         self._exclude_dataless_views()
 
     def _exclude_dataless_views(self) -> None:
@@ -168,13 +171,16 @@ class MongodumpSource:
         if path is None:
             return
         start = resume.index if resume else 0
+        defer, label = self.defer_checks, str(path)
         with ExitStack() as stack:
             stream = stack.enter_context(_open_data(path))
             try:
-                for i, (offset, raw) in enumerate(iter_documents(stream, str(path), skip=start)):
+                documents = iter_documents(stream, label, skip=start, validate=not defer)
+                for i, (offset, raw) in enumerate(documents):
                     yield SourceDocument(
-                        raw, f"{path} offset {offset}", ResumePoint(index=start + i + 1)
-                    )
+                        raw, f"{path} offset {offset}", ResumePoint(index=start + i + 1),
+                        (label, offset) if defer else None,
+                    )  # fmt: skip
             except (OSError, EOFError, zlib.error) as exc:
                 raise SourceError(
                     f"{path}: cannot read: {exc}", details={"file": str(path)}

@@ -89,11 +89,32 @@ OUT_OF_SCOPE = re.compile(
     r"|weather|forecasts? for (today|tomorrow)|recipes?|poems?|haiku|jokes?"
     r"|translat\w*(\s+\w+){0,5}\s+(into|to)\s+(french|spanish|german|italian|dutch|chinese"
     r"|japanese|portuguese|arabic|hindi|russian|english)"
-    r"|football|restaurants?|pizza|books?|textbooks?|novels?|movies?|songs?"
+    r"|football|restaurants?|pizza|(?<!the )books?|textbooks?|novels?|movies?|songs?"
     r"|history of (project management|the pmo|pmi|agile)"
     r"|learn(ing)? (to speak )?(spanish|french|german|italian|chinese|mandarin|japanese"
     r"|english|a language)|team[ -]?building|icebreakers?|breakfast|lunch|dinner"
     r")\b"
+)
+# Out-of-scope terms that are often only the SUBJECT or the FORMAT of a real process question
+# ("the business case for a new payroll system", "a charter template in Word or PDF", "plan
+# around holidays"): they yield to a PM-process anchor. The other terms (agile ceremonies, tools,
+# careers, personal life, writing chores) refuse whatever else the question says.
+SOFT_OUT_OF_SCOPE = re.compile(
+    r"pdf|csv|payroll|vacation|(annual|parental|sick|maternity|paternity) leave"
+    r"|leave (request|balance|days)|holiday (request|allowance|booking)"
+    r"|expense (report|claim|form)s?"
+    r"|claim (my )?expenses|reimburse\w*|licen[cs]e keys?|per (user|seat)|subscription"
+    r"|performance review|appraisal form"
+)
+# Process anchors strong enough to outweigh a soft out-of-scope term: named artefacts, roles,
+# forums and events of the project lifecycle (not bare "project"/"programme", which any
+# project-flavoured chore mentions).
+PROCESS_ANCHORS = re.compile(
+    r"\b(charters?|business cases?|sponsors?|stakeholders?|milestones?|steering (committee"
+    r"|group|board)|lessons learn\w*|risk (register|log)|raid( log)?|status reports?|go-?live"
+    r"|kick-?off|handover|hand-over|change requests?|wbs|work breakdown|deliverables?"
+    r"|baselines?|closure report|benefits? reali[sz]\w*|scope creep|resource plan"
+    r"|communications? plan|governance|post-implementation review)\b"
 )
 _WORD = re.compile(r"[a-z][a-z0-9'/-]*")
 
@@ -126,5 +147,16 @@ def assess(question: str, *, has_stage_cue: bool = False) -> DomainVerdict:
     strong = len(words & STRONG_ANCHORS) + len(STRONG_PHRASES.findall(lowered))
     weak = len(words & WEAK_ANCHORS)
     score = strong + 0.5 * weak + (0.5 if has_stage_cue else 0.0)
-    found = OUT_OF_SCOPE.search(lowered)
-    return DomainVerdict(score, found.group(0) if found else None)
+    return DomainVerdict(score, _out_of_scope(lowered))
+
+
+def _out_of_scope(lowered: str) -> str | None:
+    """The first out-of-scope term, unless every term found is a soft one (a subject or a
+    format) and the question names a PM-process artefact, role, forum or event."""
+    found = [m.group(0) for m in OUT_OF_SCOPE.finditer(lowered)]
+    if not found:
+        return None
+    hard = [t for t in found if not SOFT_OUT_OF_SCOPE.fullmatch(t)]
+    if hard or not PROCESS_ANCHORS.search(lowered):
+        return (hard or found)[0]
+    return None

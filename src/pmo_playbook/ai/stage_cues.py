@@ -61,8 +61,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\b(while|when|as) (we are |we're |we were |i am |i'm )?planning\b",
         r"^(?!.*\b(before|after|once|following)\b).*\bplanning (phase|stage)\b",
         r"\bplan(ning)? (it |the project |the work )?out\b",
-        r"\bbefore (execution|delivery|the build|building|implementation|development"
-        r"|work) (starts|begins|kicks off|gets going)\b",
+        r"\bbefore (the )?(execution|delivery|build|building|implementation|development"
+        r"|work|project work|real work) (starts|begins|kicks off|gets going|gets underway)\b",
         r"\bbefore (we |the team )(start|begin) (building|delivering|executing|the work|work)\b",
         r"\b(up front|upfront|ahead of (execution|delivery|the build))\b",
         r"\bonce (the |our )?(project |charter )?(is |has been )?"
@@ -147,9 +147,82 @@ def _neighbour_patterns() -> dict[str, list[str]]:
     return out
 
 
+# The milestones that complete each stage: the deliverables a stage produces and has signed off
+# at its end (the playbook's own Deliverables, plus the approval or event that closes the stage,
+# in the words people use for them). A statement that one of them is DONE ("the charter is
+# signed", "now that the scope is agreed", "the rollout finished") places the asker in the
+# NEXT stage, whose SOP would otherwise lose to the milestone's own (its words match).
+MILESTONES: dict[str, str] = {
+    "pre-initiation": r"(preliminary |initial )?(business case|idea brief|project request"
+    r"|request form|intake( form)?|feasibility( study)?|go[ /-]?no[ /-]?go( decision)?"
+    r"|funding( request)?|proposal)",
+    "initiation": r"(project |the )?(charter|kick-?off( meeting)?|stakeholder (map|analysis"
+    r"|register)|governance (plan|structure)|(high-level )?scope|initial raid log)",
+    "design and plan": r"(detailed |project |baseline |the )?(plan|planning|schedule|baseline"
+    r"|wbs|work breakdown( structure)?|budget|resource plan|communications? plan"
+    r"|risk management plan|design)",
+    "implement and control": r"(the )?(build|rollout|roll-out|delivery|deployment"
+    r"|implementation|execution|development|testing|go-?live|migration|cutover|cut-over)",
+}
+_DONE = (
+    r"(signed|signed off|approved|agreed|done|finished|complete|completed|over|held|launched"
+    r"|baselined|accepted|endorsed|ratified|finali[sz]ed|locked|frozen|in place|out of the way"
+    r"|went well|went ahead|took place|happened|wrapped up|delivered)"
+)
+_AUX = r"(is|are|was|were|has been|have been|got|'s|has|have)( now| already| finally| all)? "
+
+
+def _completion_patterns() -> dict[str, list[str]]:
+    """ "<milestone of stage N> is signed / agreed / done" and "now that / once / since <it is
+    done>" point to stage N + 1 (the last stage has no next one)."""
+    out: dict[str, list[str]] = {stage: [] for stage in ORDER}
+    for i, stage in enumerate(ORDER[:-1]):
+        done = MILESTONES[stage]
+        out[ORDER[i + 1]] += [
+            rf"\b{done} (\w+ )?(({_AUX}){_DONE}|went well|went ahead|took place|happened"
+            r"|(finished|completed|ended|wrapped up))\b(?! (yet|by|before|until))",
+            r"\b(now that|once|since|after) ((we|they|the \w+|our \w+)('ve| have| has)? )?"
+            r"(signed|signed off|approved|agreed"
+            rf"|finished|completed|held|baselined|launched|delivered) (on )?(the |our )?{done}\b",
+        ]
+    return out
+
+
+# Planning intent: the question asks to PLAN something (how and when to communicate, what quality
+# looks like, how to decide, measures set up front), even when the thing planned happens later.
+_PLANNING_INTENT = (
+    r"(^|\b(to|we|i|you|they|and|then|should|must|will|can|let's|lets|please|first) )plan"
+    r" (out )?(how|when|who|what|which|where|the|our|for how)\b",
+    r"\b(agree|define|decide|set|establish|specify|work out) (on )?(upfront )?(what|how)"
+    r" (\w+ ){0,5}(looks? like|will look|should look|means|counts as)\b",
+    r"\b(decide|agree|work out|figure out|choose) (on )?(how often|how frequently|how and when"
+    r"|when and how|which channels?|who (will|should|does) (do )?what|the cadence)\b",
+    r"\b(set|define|agree|establish)( up)? (the |our |clear )?(\w+ )?(measures|criteria"
+    r"|metrics|kpis|targets|standards|thresholds)\b.*\b(before|in advance|beforehand)\b",
+    r"\b(in advance|beforehand)\b.*\b(plan|decide|agree|define)\b",
+)
+# Work outside the agreed scope stated as a situation (scope creep while delivering).
+_SCOPE_CREEP = (
+    r"\b(never|not|wasn't|was not|weren't|were not|isn't|is not) (\w+ )?(in|part of|within)"
+    r" (the |our )?(agreed |original |approved |signed-off |signed off )?(scope|plan|charter"
+    r"|contract|requirements)\b",
+    r"\b(extra|additional|unplanned|unapproved|unagreed|out-of-scope) (work|tasks|features"
+    r"|requirements|requests|deliverables|bits)\b",
+    r"\b(nobody|no one|never|not) (formally )?(agreed|approved|asked for|signed off)\b",
+)
+
+
+def _extra_patterns() -> dict[str, list[str]]:
+    out = _completion_patterns()
+    out["design and plan"] += list(_PLANNING_INTENT)
+    out["implement and control"] += list(_SCOPE_CREEP)
+    return out
+
+
 _NEIGHBOURS = _neighbour_patterns()
+_EXTRA = _extra_patterns()
 CUES: dict[str, tuple[re.Pattern[str], ...]] = {
-    stage: tuple(re.compile(p) for p in (*patterns, *_NEIGHBOURS[stage]))
+    stage: tuple(re.compile(p) for p in (*patterns, *_NEIGHBOURS[stage], *_EXTRA[stage]))
     for stage, patterns in _RAW.items()
 }
 

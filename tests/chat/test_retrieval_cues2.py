@@ -1,0 +1,115 @@
+"""Round 2 of the lifecycle cues and the domain verdict (pure functions, no database).
+
+Completed milestones place the asker in the NEXT stage, planning intent in the planning stage,
+work outside the agreed scope in delivery; the out-of-scope veto yields to a PM-process anchor
+only for soft terms (a subject or a file format).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pmo_playbook.ai.domain import assess
+from pmo_playbook.ai.stage_cues import stage_cues
+
+
+@pytest.mark.parametrize(
+    ("phrase", "stage"),
+    [
+        (
+            "the charter is signed and the kick-off is done, now I need a schedule",
+            "design and plan",
+        ),
+        ("now that the scope is agreed, what comes next", "design and plan"),
+        ("the business case was approved, what do we do", "initiation"),
+        ("once we signed off the business case", "initiation"),
+        ("the baseline schedule has been approved, how do I keep control", "implement and control"),
+        ("the rollout finished and the users are happy", "close"),
+        ("the kick-off went well, what comes next", "design and plan"),
+    ],
+)
+def test_a_completed_milestone_points_to_the_next_stage(phrase: str, stage: str) -> None:
+    cues = stage_cues(phrase)
+    assert stage in cues
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "the charter is not signed yet",
+        "how do I get the charter signed",
+        "who signs the charter",
+        "how to update the project plan when things change",
+        "the project plan template",
+    ],
+)
+def test_milestones_not_yet_done_do_not_cue(phrase: str) -> None:
+    assert stage_cues(phrase) == {}
+
+
+def test_the_named_milestone_stage_is_not_cued_by_its_completion() -> None:
+    assert "initiation" not in stage_cues("the charter is signed, what now")
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "plan how we will keep the stakeholders informed",
+        "we need to agree what good quality looks like before the work starts",
+        "how should we decide how often to report and through which channels",
+        "plan the budget and get finance to confirm it",
+        "set the acceptance criteria before we start building",
+    ],
+)
+def test_planning_intent_points_to_planning(phrase: str) -> None:
+    assert "design and plan" in stage_cues(phrase)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "the team starts doing work that was never in the agreed scope",
+        "developers keep adding extra features",
+        "the supplier is building things nobody approved",
+    ],
+)
+def test_work_outside_the_agreed_scope_is_a_delivery_situation(phrase: str) -> None:
+    assert "implement and control" in stage_cues(phrase)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is there a template for the project charter, in Word or PDF?",
+        "how do I write the business case for a new HR payroll system project?",
+        "which stakeholders approve the subscription costs in the business case",
+        "close the books at project closure",
+    ],
+)
+def test_soft_out_of_scope_terms_yield_to_a_process_anchor(question: str) -> None:
+    verdict = assess(question)
+    assert verdict.out_of_scope is None
+    assert verdict.in_domain
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("convert this Excel sheet to PDF", "pdf"),  # soft term, no process anchor
+        ("export a Gantt chart from MS Project to PDF", "pdf"),  # Gantt/project are not enough
+        ("how do I submit my travel expenses for reimbursement", "reimbursement"),
+        ("how many days of annual leave do I have left", "annual leave"),
+        ("best laptop for running MS Project", "laptop"),  # hard term
+        ("PMP certification for a project sponsor", "pmp"),  # hard term beats the anchor
+        ("draft a tweet announcing our project milestone", "tweet"),
+        ("save the steering committee deck as PDF on my laptop", "laptop"),  # hard + soft
+        ("what is the weather for the go-live tomorrow", "weather"),
+        ("a recipe for the kick-off lunch", "recipe"),
+        ("reset my password for the risk register", "password"),
+        ("recommend a good book on leadership", "book"),
+    ],
+)
+def test_hard_terms_and_unanchored_soft_terms_still_refuse(question: str, term: str) -> None:
+    verdict = assess(question)
+    assert verdict.out_of_scope == term
+    assert not verdict.in_domain

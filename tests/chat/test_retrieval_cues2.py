@@ -11,6 +11,7 @@ import pytest
 
 from pmo_playbook.ai.domain import assess
 from pmo_playbook.ai.stage_cues import stage_cues
+from pmo_playbook.ai.thesaurus import concepts, normalize
 
 
 @pytest.mark.parametrize(
@@ -113,3 +114,23 @@ def test_hard_terms_and_unanchored_soft_terms_still_refuse(question: str, term: 
     verdict = assess(question)
     assert verdict.out_of_scope == term
     assert not verdict.in_domain
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["once the project team leaves", "after the team is disbanded", "when our team rolls off"],
+)
+def test_the_team_leaving_is_the_end_of_the_project(phrase: str) -> None:
+    assert "close" in stage_cues(phrase)
+
+
+def test_inflected_planning_verbs_cue_planning() -> None:
+    assert "design and plan" in stage_cues("deciding how often to update stakeholders")
+    assert "design and plan" in stage_cues("how should I plan cover for a key developer")
+
+
+def test_everyday_paraphrases_join_their_concept_rings() -> None:
+    lessons = concepts(normalize("a session on what went well and what did not go well"))[0]
+    assert "zklessons" in lessons
+    assert "zkissue" in concepts(normalize("when should a problem be raised to the sponsor"))[0]
+    assert "zkissue" not in concepts(normalize("we raised the budget"))[0]

@@ -113,6 +113,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\b(when|once|after) (it|the project|everything|all) (is|'s|was) (all )?"
         r"(over|done|finished|complete)\b",
         r"\b(when|once|after) (we|the team) (finish|are finished|are done|wrap up|close)\b",
+        r"\b(when|once|after) (the |our )?(project )?team (leaves|has left|disbands|is disbanded"
+        r"|is released|has been released|moves on|rolls off)\b",
         r"\b(at|by) the (very )?end\b(?! of (the |each |every |this |next )?"
         r"(day|week|month|quarter|year|sprint|meeting|phase|stage|planning|initiation|design"
         r"|build|delivery|execution|implementation|intake))",
@@ -192,11 +194,11 @@ def _completion_patterns() -> dict[str, list[str]]:
 # looks like, how to decide, measures set up front), even when the thing planned happens later.
 _PLANNING_INTENT = (
     r"(^|\b(to|we|i|you|they|and|then|should|must|will|can|let's|lets|please|first) )plan"
-    r" (out )?(how|when|who|what|which|where|the|our|for how)\b",
+    r" (out )?(how|when|who|what|which|where|the|our|for|around|ahead|cover|contingency)\b",
     r"\b(agree|define|decide|set|establish|specify|work out) (on )?(upfront )?(what|how)"
     r" (\w+ ){0,5}(looks? like|will look|should look|means|counts as)\b",
-    r"\b(decide|agree|work out|figure out|choose) (on )?(how often|how frequently|how and when"
-    r"|when and how|which channels?|who (will|should|does) (do )?what|the cadence)\b",
+    r"\b(decid\w*|agree\w*|work\w* out|figur\w* out|choos\w*) (on )?(how often|how frequently"
+    r"|how and when|when and how|which channels?|who (will|should|does) (do )?what|the cadence)\b",
     r"\b(set|define|agree|establish)( up)? (the |our |clear )?(\w+ )?(measures|criteria"
     r"|metrics|kpis|targets|standards|thresholds)\b.*\b(before|in advance|beforehand)\b",
     r"\b(in advance|beforehand)\b.*\b(plan|decide|agree|define)\b",

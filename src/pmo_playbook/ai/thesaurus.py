@@ -94,6 +94,8 @@ _RINGS: dict[str, tuple[str, ...]] = {
         r"post[\s-]?mortems?",
         r"debrief\w*",
         r"after[\s-]action reviews?",
+        r"what went (?:well|wrong|badly)",
+        r"what (?:did not|didn't|did) go (?:well|wrong)",
     ),
     "zkclosure": (
         r"clos(?:e|ed|ing|ure)\b",
@@ -186,7 +188,15 @@ _RINGS: dict[str, tuple[str, ...]] = {
     ),
     "zkcomms": (r"communicat\w+", r"\bcomms\b"),
     "zkrisk": (r"risks?", r"threats?", r"mitigat\w+", r"contingenc\w+"),
-    "zkissue": (r"escalat\w+", r"issues?", r"blockers?", r"problems? on the project"),
+    "zkissue": (
+        r"escalat\w+",
+        r"issues?",
+        r"blockers?",
+        r"problems? on the project",
+        # raising a problem to someone is escalating it
+        r"rais(?:e|es|ed|ing) (?:a |an |the |this |that )?(?:problem|concern)s?",
+        r"(?:problem|concern)s? (?:\w+ ){0,2}raised",
+    ),
     "zkexecution": (
         r"execut\w+",
         r"implement(?:ing|ation)?\b",

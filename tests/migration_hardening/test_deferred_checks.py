@@ -95,3 +95,27 @@ def test_deferred_documents_are_checked_by_the_encoder(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match=f"corrupt document at offset {offset} "):
         encode_chunk(items, codec, 0, checks_of(docs))
     assert len(encode_chunk(items[:4], codec, 0, checks_of(docs[:4])).rows) == 4
+
+
+@pytest.mark.parametrize("overlap", [True, False], ids=["two-connections", "one-connection"])
+def test_overlapped_batches_quarantine_a_key_taken_by_the_batch_before(
+    tmp_path: Path, db_url: DatabaseUrl, overlap: bool
+) -> None:
+    """Round 4's opt-in overlap (overlap.py): batch 2 is written while batch 1 is still open.
+    A natural key that batch 1 inserts must still quarantine batch 2's document (its upsert
+    waits for batch 1's COMMIT, fails, is rolled back and written again), like one connection."""
+    docs = _feedback(30)
+    docs[8]["messageId"] = docs[2]["messageId"]  # batch 2 reuses batch 1's (messageId, sessionId)
+    dump = write_dump(tmp_path / "dump", {"message_feedback": docs})
+    options = LoadOptions(batch_size=6, worker_threshold=0, overlap=overlap)
+    report = migrate(db_url, source(dump), options)
+    assert not report.ok  # a quarantined document makes the run exit 1
+    assert rows(db_url, "SELECT count(*) FROM message_feedback") == [(29,)]
+    assert rows(
+        db_url, "SELECT legacy_id, reason FROM migration_quarantine WHERE resolved_at IS NULL"
+    ) == [(str(docs[8]["_id"]), f"natural key message_id='m-2', session_id='s' already taken by "
+          f"_id {docs[2]['_id']}")]  # fmt: skip
+    assert rows(db_url, "SELECT next_index FROM migration_checkpoints") == [(30,)]
+    again = migrate(db_url, source(dump), options)  # idempotent: nothing changes
+    assert rows(db_url, "SELECT count(*) FROM message_feedback") == [(29,)]
+    assert sum(c.inserted + c.updated for c in again.collections) == 0

@@ -15,7 +15,7 @@ process reads the source and writes the previous batch; small ones inline.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -53,6 +53,10 @@ class LoadOptions:
     # Load without the target's secondary indexes (created again after) when a collection of at
     # least this many documents starts into an empty table (None: never). deferred_indexes.py.
     defer_indexes_min: int | None = DEFER_INDEXES_MIN
+    # Alternate batches between two connections (overlap.py) when a worker encodes. Off: on
+    # the benchmark's 2 shared cores it was not faster (more CPU in all); for a database on
+    # another machine, where the server's time does not compete for the loader's cores.
+    overlap: bool = False
 
 
 class _JsonbText(bytes):
@@ -79,7 +83,7 @@ def _documents(
     return iter(source.documents(collection, resume))
 
 
-def _read(
+def read_chunk(
     docs: Iterator[SourceDocument], size: int
 ) -> tuple[list[SourceDocument], Exception | None]:
     """The next chunk, or the source error that stopped it (raised after the previous commit)."""
@@ -98,8 +102,14 @@ def load_collection(
     point: Checkpoint,
     options: LoadOptions,
     total: int | None,
+    connect: Callable[[], psycopg.Connection[Any]] | None = None,
 ) -> Checkpoint:
-    """Stream one collection from its checkpoint to the end, batch by batch."""
+    """Stream one collection from its checkpoint to the end, batch by batch.
+
+    `connect` opens a second connection: batches then alternate between the two
+    (overlap.py). Only for a source whose reading never uses `conn` (run.py's run guard has
+    its own connection).
+    """
     codec = RowCodec(collection, spec)
     options.progress.start(collection, total, point.next_index)
     left = None if total is None else total - point.next_index
@@ -108,7 +118,7 @@ def load_collection(
     try:
         with deferred_checks(source):
             docs = _documents(source, collection, point, codec)
-            _load(conn, docs, encoder, codec, run_id, point, options)
+            _load(conn, docs, encoder, codec, run_id, point, options, connect)
     finally:
         encoder.close()
     with conn.transaction():
@@ -126,6 +136,7 @@ def _load(
     run_id: int,
     point: Checkpoint,
     options: LoadOptions,
+    connect: Callable[[], psycopg.Connection[Any]] | None = None,
 ) -> None:
     """The batch loop: batch N+1 is encoded (in the worker) while batch N is written.
 
@@ -136,20 +147,26 @@ def _load(
     """
     rederiving = encoder.worker and worker_extract_differs(codec.spec, codec.collection)
     read_ahead = encoder.worker and not rederiving
+    if read_ahead and connect is not None and options.overlap:
+        from pmo_playbook.migration import overlap  # it builds on this module
+
+        with connect() as other:
+            overlap.load_overlapped((conn, other), docs, encoder, codec, run_id, point, options)
+        return
     started = time.perf_counter()
-    chunk, error = _read(docs, options.batch_size)
+    chunk, error = read_chunk(docs, options.batch_size)
     if chunk:
         encoder.submit(_items(chunk), point.next_index, checks_of(chunk))
     while chunk:
         following: list[SourceDocument] = []
         if read_ahead and error is None:
-            following, error = _read(docs, options.batch_size)
+            following, error = read_chunk(docs, options.batch_size)
         prepared = encoder.result()
         items = _items(chunk)
         if rederiving:
             rederive(prepared, items, codec, point.next_index)
         if not read_ahead and error is None:
-            following, error = _read(docs, options.batch_size)
+            following, error = read_chunk(docs, options.batch_size)
         if following:
             encoder.submit(_items(following), point.next_index + len(chunk), checks_of(following))
         batch = attach(prepared, items, codec, point.next_index)
@@ -221,21 +238,42 @@ def _commit_batch(
     """
     with explicit_transactions(conn):
         try:
-            counts, entries = stage_batch(conn, batch, run_id, begin=True)
-            point.add(counts)
-            point.next_index += len(chunk)
-            point.last_legacy_id = counts_last_id(chunk, batch.codec) or point.last_legacy_id
-            now = time.perf_counter()
-            point.seconds += now - started
-            with conn.pipeline():
-                if not batch.rows:  # stage_batch sent nothing, BEGIN included
-                    conn.execute("BEGIN")
-                quarantine.record(conn, run_id, entries)
-                checkpoints.save(conn, run_id, point)
-                conn.execute("COMMIT")
+            sent = send_batch(conn, batch, run_id, begin=True)
         except BaseException:
             conn.rollback()
             raise
+        return finish_batch(conn, sent, run_id, point, chunk, started)
+
+
+def finish_batch(
+    conn: psycopg.Connection[Any],
+    sent: Sent,
+    run_id: int,
+    point: Checkpoint,
+    chunk: list[SourceDocument],
+    started: float,
+) -> float:
+    """Verify a sent batch, then its entries + checkpoint + COMMIT (one pipeline, 1 wait).
+
+    The connection is in `explicit_transactions`; any error rolls the batch back.
+    """
+    try:
+        batch = sent.batch
+        counts, entries = check_batch(sent)
+        point.add(counts)
+        point.next_index += len(chunk)
+        point.last_legacy_id = counts_last_id(chunk, batch.codec) or point.last_legacy_id
+        now = time.perf_counter()
+        point.seconds += now - started
+        with conn.pipeline():
+            if not batch.rows:  # send_batch sent nothing, BEGIN included
+                conn.execute("BEGIN")
+            quarantine.record(conn, run_id, entries)
+            checkpoints.save(conn, run_id, point)
+            conn.execute("COMMIT")
+    except BaseException:
+        conn.rollback()
+        raise
     return now
 
 
@@ -249,15 +287,46 @@ def write_batch(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None)
 def stage_batch(
     conn: psycopg.Connection[Any], batch: Batch, run_id: int | None, *, begin: bool = False
 ) -> tuple[dict[str, int], list[quarantine.Entry]]:
-    """Stage, quarantine conflicts, upsert, read back and compare (the entries are not written).
+    """Stage, quarantine conflicts, upsert, read back and compare (the entries are not written)."""
+    return check_batch(send_batch(conn, batch, run_id, begin=begin))
+
+
+@dataclass
+class Sent:
+    """A batch written in an open transaction, its rows read back, not yet verified."""
+
+    batch: Batch
+    counts: dict[str, int]
+    entries: list[quarantine.Entry]
+    stored: list[tuple[Any, ...]]
+
+
+def check_batch(sent: Sent) -> tuple[dict[str, int], list[quarantine.Entry]]:
+    """Verify every read-back row of a sent batch (the counts and the quarantine entries)."""
+    batch, counts, entries = sent.batch, sent.counts, sent.entries
+    if batch.rows:
+        expected = {row[0]: row for row in batch.rows}
+        identical, different = batch.codec.verify_stored(
+            sent.stored, expected, batch.unverified, batch.raw_by_ord
+        )
+        counts["identical"], counts["different"] = identical, len(different)
+    counts["quarantined"] = len(entries)
+    return counts, entries
+
+
+def send_batch(
+    conn: psycopg.Connection[Any], batch: Batch, run_id: int | None, *, begin: bool = False
+) -> Sent:
+    """Stage, quarantine conflicts, upsert and read back (no verification, nothing committed).
 
     Round trips: the staging table's CREATE (after BEGIN when `begin`, when the caller runs
     `explicit_transactions`) in one pipeline, the COPY (libpq cannot pipeline it: 2), then
     every statement after it in one pipeline.
     """
-    spec, codec = batch.spec, batch.codec
+    spec = batch.spec
     counts = {"read": batch.read, "quarantined": 0, "dangling_refs": batch.dangling}
     entries = list(batch.rejected)
+    stored: list[tuple[Any, ...]] = []
     if batch.rows:
         with conn.pipeline():
             if begin:
@@ -288,13 +357,7 @@ def stage_batch(
         counts["inserted"] = sum(1 for f in flags if f)
         counts["updated"] = len(flags) - counts["inserted"]
         counts["unchanged"] = len(batch.rows) - (len(entries) - len(batch.rejected)) - len(flags)
-        expected = {row[0]: row for row in batch.rows}
-        identical, different = codec.verify_stored(
-            stored, expected, batch.unverified, batch.raw_by_ord
-        )
-        counts["identical"], counts["different"] = identical, len(different)
-    counts["quarantined"] = len(entries)
-    return counts, entries
+    return Sent(batch, counts, entries, stored)
 
 
 def json_dumps(obj: Any) -> bytes:

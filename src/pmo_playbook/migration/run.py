@@ -197,7 +197,10 @@ def _load_one(
             connect=lambda: open_connection(url),
         )  # fmt: skip
         try:
-            return load_collection(conn, guard, col.name, spec, run_id, point, options, col.count)
+            return load_collection(
+                conn, guard, col.name, spec, run_id, point, options, col.count,
+                lambda: open_connection(url),
+            )  # fmt: skip
         except SourceChanged:
             report.restarted.append(col.name)
             point = Checkpoint(col.name)

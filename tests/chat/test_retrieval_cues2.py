@@ -134,3 +134,33 @@ def test_everyday_paraphrases_join_their_concept_rings() -> None:
     assert "zklessons" in lessons
     assert "zkissue" in concepts(normalize("when should a problem be raised to the sponsor"))[0]
     assert "zkissue" not in concepts(normalize("we raised the budget"))[0]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "stage"),
+    [
+        ("marketing has an initiative they want funded", "pre-initiation"),
+        ("how do they ask for it to become a project", "pre-initiation"),
+        ("when do I escalate an issue to the sponsor", "implement and control"),
+        ("a concern was raised by the supplier", "implement and control"),
+        ("how do I lay the work out week by week", "design and plan"),
+    ],
+)
+def test_seeking_funding_escalating_and_laying_out_work_cue_their_stage(
+    phrase: str, stage: str
+) -> None:
+    assert stage in stage_cues(phrase)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "token"),
+    [
+        ("how do we score competing requests", "zkprioritise"),
+        ("did the project deliver the value promised", "zkbenefits"),
+        ("which tasks drive the end date", "zkschedule"),
+        ("sequence the activities", "zkschedule"),
+        ("how long will each piece of work take", "zkschedule"),
+    ],
+)
+def test_paraphrases_of_pm_concepts_join_their_rings(phrase: str, token: str) -> None:
+    assert token in concepts(normalize(phrase))[0]

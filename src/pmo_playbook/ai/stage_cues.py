@@ -34,6 +34,10 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\bworth (doing|funding|pursuing|investing)\b",
         r"\bshould we (even )?(fund|pursue)\b",
         r"\bwhether (to|we should) (do|fund|pursue|start) (it|this|the project|this project)\b",
+        # seeking the money, or asking for an idea to become a project, is before approval
+        r"\b(want|wants|need|needs|seek|seeking|ask\w* for|request\w*|apply\w* for|get|getting)"
+        r" (it |this |them |the idea )?(funded|funding|investment|financed|financing)\b",
+        r"\b(become|becomes|turn\w* (it |this )?into) an? (real |proper |formal |new )?project\b",
         rf"\bbefore {_PRE} (is |gets |has been )?(formally |officially |even )?"
         r"(starts?|begins?|started|begun|initiated|kicked off|kicks off)\b",
     ),
@@ -202,9 +206,14 @@ _PLANNING_INTENT = (
     r"\b(set|define|agree|establish)( up)? (the |our |clear )?(\w+ )?(measures|criteria"
     r"|metrics|kpis|targets|standards|thresholds)\b.*\b(before|in advance|beforehand)\b",
     r"\b(in advance|beforehand)\b.*\b(plan|decide|agree|define)\b",
+    r"\b(lay|laying|map|mapping|sketch|sketching) (\w+ ){0,3}out\b",
 )
-# Work outside the agreed scope stated as a situation (scope creep while delivering).
+# Work outside the agreed scope, and problems raised or escalated, stated as situations of
+# delivery (scope creep and escalation are control activities).
 _SCOPE_CREEP = (
+    r"\b(raise|raises|raised|raising|escalat\w*) (a |an |the |this |that )?(problem|issue|concern"
+    r"|blocker)s?\b",
+    r"\b(problem|issue|concern|blocker)s? (\w+ ){0,2}(raised|escalated)\b",
     r"\b(never|not|wasn't|was not|weren't|were not|isn't|is not) (\w+ )?(in|part of|within)"
     r" (the |our )?(agreed |original |approved |signed-off |signed off )?(scope|plan|charter"
     r"|contract|requirements)\b",

@@ -86,7 +86,13 @@ _RINGS: dict[str, tuple[str, ...]] = {
         r"early cost",
         r"estimat\w+",
     ),
-    "zkprioritise": (r"priorit\w+", r"portfolio", r"rank\w* (?:projects|requests)"),
+    "zkprioritise": (
+        r"priorit\w+",
+        r"portfolio",
+        # choosing between candidate projects is portfolio prioritisation
+        r"(?:rank|scor|compar)\w* (?:\w+ ){0,2}(?:projects|requests|ideas|proposals|initiatives)",
+        r"competing (?:projects|requests|ideas|proposals|initiatives)",
+    ),
     "zklessons": (
         r"lessons? learn[te]d?",
         r"retrospectives?",
@@ -120,6 +126,10 @@ _RINGS: dict[str, tuple[str, ...]] = {
         r"benefits?",
         r"value realis\w+",
         r"value realiz\w+",
+        # whether the promised value arrived is benefits realisation
+        r"(?:delivered|achieved|realised|realized) (?:the |its |our )?"
+        r"(?:promised |expected )?value",
+        r"value (?:\w+ )?(?:promised|expected)",
         r"\bkpis?\b",
         r"key performance indicators?",
         r"outcomes? measur\w+",
@@ -148,6 +158,11 @@ _RINGS: dict[str, tuple[str, ...]] = {
         r"time ?plan",
         r"road ?maps?",
         r"deadlines?",
+        # ordering work and finding what drives the end date is scheduling
+        r"sequenc\w*",
+        r"critical path",
+        r"(?:drive|drives|determine|determines) the (?:end|finish|completion) date",
+        r"how long (?:\w+ ){0,5}(?:take|takes|last|lasts)",
     ),
     "zkmilestone": (r"milestones?",),
     "zkwbs": (

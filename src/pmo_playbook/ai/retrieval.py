@@ -1,8 +1,9 @@
 """Pick the SOP that answers a question, its best passages, and a calibrated confidence.
 
 Full-text search in PostgreSQL always runs (see repositories/sop_search.py for the scoring).
-When the server has pgvector and the embedding model is installed, passages are also ranked by
-cosine similarity and both signals are fused at score level (see `_fuse`).
+When the server has pgvector and the embedding model is installed, SOPs are also ranked by
+cosine similarity (best passage blended with the best glossary line of the SOP's stage, see
+`stage_semantics`) and both signals are fused at score level (see `_fuse`).
 
 Confidence is a logistic function of evidence that transfers across questions: how much of the
 question's informative vocabulary (IDF mass) the chosen SOP covers, how strongly it matches,
@@ -18,7 +19,7 @@ from typing import Any
 
 import psycopg
 
-from pmo_playbook.ai import embeddings, indexer
+from pmo_playbook.ai import embeddings, indexer, stage_semantics
 from pmo_playbook.ai.domain import DomainVerdict, assess
 from pmo_playbook.ai.lifecycle_glossary import stage_of
 from pmo_playbook.ai.query import prepare, vocabulary_for
@@ -138,7 +139,11 @@ def _semantic(
     if model is None or not repo.has_embeddings():
         return []
     vector = model.encode([question])[0]
-    return repo.nearest_sops(embeddings.to_literal(vector), model.name)
+    sims = repo.nearest_sops(embeddings.to_literal(vector), model.name)
+    if not sims:
+        return sims
+    headers = repo.sop_headers([sop_id for sop_id, _ in sims])
+    return stage_semantics.blend(sims, headers, stage_semantics.stage_similarities(model, vector))
 
 
 def semantic_trust(best_similarity: float) -> float:

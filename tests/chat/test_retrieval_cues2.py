@@ -164,3 +164,23 @@ def test_seeking_funding_escalating_and_laying_out_work_cue_their_stage(
 )
 def test_paraphrases_of_pm_concepts_join_their_rings(phrase: str, token: str) -> None:
     assert token in concepts(normalize(phrase))[0]
+
+
+def test_before_the_project_starts_delivering_is_planning_not_pre_initiation() -> None:
+    cues = stage_cues("agree how risks are handled before the project starts delivering")
+    assert "design and plan" in cues and "pre-initiation" not in cues
+    assert "pre-initiation" in stage_cues("before the project starts, who approves it")
+
+
+def test_a_positive_gate_outcome_is_a_completed_milestone() -> None:
+    assert "initiation" in stage_cues("the go/no-go decision came back positive")
+    assert "initiation" not in stage_cues("the go/no-go decision is pending")
+
+
+def test_deciding_how_we_will_do_something_is_planning() -> None:
+    assert "design and plan" in stage_cues("how do we decide how we will measure quality")
+
+
+def test_people_affected_by_the_project_are_stakeholders() -> None:
+    assert "zkstakeholder" in concepts(normalize("list everyone affected by the project"))[0]
+    assert "zkstakeholder" in concepts(normalize("who is impacted when we switch"))[0]

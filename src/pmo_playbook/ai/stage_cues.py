@@ -39,7 +39,10 @@ _RAW: dict[str, tuple[str, ...]] = {
         r" (it |this |them |the idea )?(funded|funding|investment|financed|financing)\b",
         r"\b(become|becomes|turn\w* (it |this )?into) an? (real |proper |formal |new )?project\b",
         rf"\bbefore {_PRE} (is |gets |has been )?(formally |officially |even )?"
-        r"(starts?|begins?|started|begun|initiated|kicked off|kicks off)\b",
+        r"(starts?|begins?|started|begun|initiated|kicked off|kicks off)\b"
+        # "before the project starts delivering" is about delivery, not about approval
+        r"(?! (delivering|building|executing|implementing|developing|the build|the work|work"
+        r"|to (deliver|build|execute)))",
     ),
     "initiation": (
         r"\b(on|from) day (one|1)\b|\bday (one|1) of\b",
@@ -67,7 +70,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\bplan(ning)? (it |the project |the work )?out\b",
         r"\bbefore (the )?(execution|delivery|build|building|implementation|development"
         r"|work|project work|real work) (starts|begins|kicks off|gets going|gets underway)\b",
-        r"\bbefore (we |the team )(start|begin) (building|delivering|executing|the work|work)\b",
+        r"\bbefore (we |the team |the project |it )(start|begin|starts|begins) (building"
+        r"|delivering|executing|implementing|developing|the build|the work|work)\b",
         r"\b(up front|upfront|ahead of (execution|delivery|the build))\b",
         r"\bonce (the |our )?(project |charter )?(is |has been )?"
         r"(approved|signed|authori[sz]ed)\b.*\bplan",
@@ -187,6 +191,8 @@ def _completion_patterns() -> dict[str, list[str]]:
         out[ORDER[i + 1]] += [
             rf"\b{done} (\w+ )?(({_AUX}){_DONE}|went well|went ahead|took place|happened"
             r"|(finished|completed|ended|wrapped up))\b(?! (yet|by|before|until))",
+            rf"\b{done} (\w+ )?(came back|was|is|has been|turned out) (positive|favou?rable"
+            r"|a yes|a go|yes|green)\b",
             r"\b(now that|once|since|after) ((we|they|the \w+|our \w+)('ve| have| has)? )?"
             r"(signed|signed off|approved|agreed"
             rf"|finished|completed|held|baselined|launched|delivered) (on )?(the |our )?{done}\b",
@@ -202,7 +208,8 @@ _PLANNING_INTENT = (
     r"\b(agree|define|decide|set|establish|specify|work out) (on )?(upfront )?(what|how)"
     r" (\w+ ){0,5}(looks? like|will look|should look|means|counts as)\b",
     r"\b(decid\w*|agree\w*|work\w* out|figur\w* out|choos\w*) (on )?(how often|how frequently"
-    r"|how and when|when and how|which channels?|who (will|should|does) (do )?what|the cadence)\b",
+    r"|how and when|when and how|how (we|they|you|the team) (will|should|are going to)"
+    r"|which channels?|who (will|should|does) (do )?what|the cadence)\b",
     r"\b(set|define|agree|establish)( up)? (the |our |clear )?(\w+ )?(measures|criteria"
     r"|metrics|kpis|targets|standards|thresholds)\b.*\b(before|in advance|beforehand)\b",
     r"\b(in advance|beforehand)\b.*\b(plan|decide|agree|define)\b",

@@ -193,7 +193,14 @@ _RINGS: dict[str, tuple[str, ...]] = {
         r"project team",
         r"allocat\w+ (?:people|staff|team)",
     ),
-    "zkstakeholder": (r"stakeholders?", r"interested parties"),
+    "zkstakeholder": (
+        r"stakeholders?",
+        r"interested parties",
+        # the people a project affects are its stakeholders
+        r"(?:everyone|everybody|people|groups?|teams?|anyone|who) (?:\w+ )?(?:is |are |gets? )?"
+        r"(?:affected|impacted) by",
+        r"who (?:is|are|will be) (?:affected|impacted)",
+    ),
     "zkgovernance": (
         r"governance",
         r"steering",

@@ -184,3 +184,19 @@ def test_deciding_how_we_will_do_something_is_planning() -> None:
 def test_people_affected_by_the_project_are_stakeholders() -> None:
     assert "zkstakeholder" in concepts(normalize("list everyone affected by the project"))[0]
     assert "zkstakeholder" in concepts(normalize("who is impacted when we switch"))[0]
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "the developers started adding features that were not requested",
+        "a risk we logged has now become a real problem",
+        "how often should we meet while we deliver",
+    ],
+)
+def test_more_delivery_situations(phrase: str) -> None:
+    assert "implement and control" in stage_cues(phrase)
+
+
+def test_go_or_no_go_is_the_go_no_go_decision() -> None:
+    assert "zkgonogo" in concepts(normalize("so they can say go or no go"))[0]

@@ -83,6 +83,7 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"|development|project)\b",
         r"\b(while|as|whilst) (we are |we're |we were |the team is |i am |i'm )?"
         r"(delivering|building|executing|implementing|running the project|in delivery)\b",
+        r"\b(while|whilst) (we|the team|they) (deliver|build|execute|implement|run the project)\b",
         rf"\b{_PROJ} {_BE}(already )?"
         r"(underway|under way|in progress|in flight|in delivery|running late)\b",
         r"\b(already|currently) (started|underway|delivering|building|executing|running)\b",
@@ -91,6 +92,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\b(is|are|was|were|be|is running|are running) (already )?(late|overdue|delayed)\b",
         r"\b(a |the |when a |if a )?risks? (actually |really )?(happens|happened|occurs|occurred"
         r"|materiali[sz]es|materiali[sz]ed|hits|hit us|turns into an issue)\b",
+        r"\brisks? (\w+ ){0,4}(has |have )?(now )?(become|became|turned into|turns into|is now)"
+        r" (a |an )?(real |actual |live )?(problem|issue)s?\b",
         r"\b(since|after|now that) the (plan|baseline|schedule|budget) (was |has been |is |got )?"
         r"(signed|signed off|approved|agreed|baselined|locked|frozen)\b",
         r"\b(after|since|now that) (we|the team|they|work) (have |has )?(started|began|begun)"
@@ -226,7 +229,7 @@ _SCOPE_CREEP = (
     r"|contract|requirements)\b",
     r"\b(extra|additional|unplanned|unapproved|unagreed|out-of-scope) (work|tasks|features"
     r"|requirements|requests|deliverables|bits)\b",
-    r"\b(nobody|no one|never|not) (formally )?(agreed|approved|asked for|signed off)\b",
+    r"\b(nobody|no one|never|not) (formally )?(agreed|approved|asked for|signed off|requested)\b",
 )
 
 

@@ -55,6 +55,7 @@ _RINGS: dict[str, tuple[str, ...]] = {
     "zkgonogo": (
         r"go\s*/\s*no[\s-]*go",
         r"go[\s-]+no[\s-]+go",
+        r"go or no[\s-]?go",
         r"green[\s-]?light\w*",
         r"approve (?:it |them )?for initiation",
         r"funding decision",

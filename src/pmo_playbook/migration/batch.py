@@ -39,6 +39,8 @@ class Prepared:
     rows: list[Row] = field(default_factory=list)
     unverified: set[int] = field(default_factory=set)  # ords whose in-memory decode differed
     rejected: list[Entry] = field(default_factory=list)
+    # Set while the rows' data texts travel in the worker's shared memory (pipeline._pack).
+    shared_lengths: list[int] | None = None
 
 
 @dataclass

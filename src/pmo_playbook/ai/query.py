@@ -1,8 +1,10 @@
 """Prepare a question for full-text search: filler words out, typos fixed, concepts added.
 
 Typo correction maps a word that no indexed SOP contains to the closest word of the index's
-vocabulary (one edit, two for words of 9+ letters; words of 5+ letters only), so "stakholder" finds
-"stakeholder" while real words that are simply off-topic ("weather") stay as they are.
+vocabulary (one edit, two for words of 9+ letters), so "stakholder" finds "stakeholder" and
+"isue" finds "issue", while real words stay as they are: words of the English word list
+(`wordlist`: "found" is not "fund", "cover" is not "over"), and words shorter than 4 letters
+(5 when the word list is unavailable).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pmo_playbook.ai.domain import STRONG_ANCHORS, WEAK_ANCHORS
 from pmo_playbook.ai.lifecycle_glossary import STAGES
 from pmo_playbook.ai.thesaurus import concepts, normalize
+from pmo_playbook.ai.wordlist import english_words
 
 # Conversational words that say nothing about the topic (PostgreSQL's English stop list already
 # drops "how", "what", "do", "i", ...).
@@ -317,9 +320,14 @@ def _inflects(word: str, stem: str) -> bool:
 
 def _correct(word: str, vocabulary: frozenset[str]) -> str:
     """The vocabulary word one edit away (two for 9+ letters), else the word itself: a real
-    word that is merely close ("chart" / "charter") is two edits away and stays."""
+    word that is merely close ("chart" / "charter") is two edits away and stays, and a word of
+    the English word list (`wordlist`) is never changed; with that list, 4-letter words are
+    corrected too ("isue" -> "issue"), without it only words of 5+ letters."""
     lower = word.lower()
-    if len(lower) < 5 or lower in vocabulary or lower in FILLER:
+    english = english_words()
+    if lower in vocabulary or lower in FILLER or lower in english:
+        return lower  # a known or real English word is never a typo ("found" is not "fund")
+    if len(lower) < (4 if english else 5):
         return lower  # short words: one edit turns too many real words into others
     allowed = 2 if len(lower) >= 9 else 1
     candidates = difflib.get_close_matches(lower, vocabulary, n=5, cutoff=0.7)

@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 
 from pmo_playbook.ai import embeddings, indexer, stage_semantics
+from pmo_playbook.ai.artefacts import artefact_stages
 from pmo_playbook.ai.domain import DomainVerdict, assess
 from pmo_playbook.ai.lifecycle_glossary import stage_of
 from pmo_playbook.ai.query import prepare, vocabulary_for
@@ -229,7 +230,8 @@ def _in_domain_confidence(
     """(confidence, closest): the domain verdict applied to the retrieval's own confidence.
 
     A weak match of an in-domain question is kept (as the *closest* SOP) only when something
-    points at a stage: a lifecycle-time cue, or at least RESCUE_MIN_COVERAGE of the question's
+    points at a stage (`cued`): a lifecycle-time cue or an artefact of the chosen SOP's own
+    stage (`artefacts`), or at least RESCUE_MIN_COVERAGE of the question's
     informative words in that SOP. Without either, the pick was wrong more often than right
     on every question set, so the question is refused instead."""
     if verdict.out_of_scope is not None and confidence < OUT_OF_SCOPE_KEEP:
@@ -238,6 +240,16 @@ def _in_domain_confidence(
     if verdict.in_domain and rescuable and confidence < REFUSAL_THRESHOLD:
         return IN_DOMAIN_FLOOR, True
     return confidence, False
+
+
+def _names_its_artefact(repo: SopSearchRepository, order: list[str], question: str) -> bool:
+    """True when the question names an artefact of the chosen SOP's own stage (a baseline for
+    the planning SOP): for the in-domain rescue this points at a stage like a time cue does."""
+    stages = artefact_stages(question)
+    if not stages or not order:
+        return False
+    header = repo.sop_headers(order[:1]).get(order[0])
+    return header is not None and stage_of(int(header[1]), header[0]) in stages
 
 
 def _ranking_features(ranked: list[SopScore], info: dict[str, Any]) -> dict[str, float]:
@@ -300,8 +312,9 @@ def retrieve(
     if sims:
         method = "hybrid"
         order, confidence = _hybrid(ranked, sims, bonus, info, features)
+    pointed = bool(cues) or _names_its_artefact(repo, order, prepared.corrected)
     confidence, closest = _in_domain_confidence(
-        confidence, verdict, bool(cues), features.get("coverage", 0.0)
+        confidence, verdict, pointed, features.get("coverage", 0.0)
     )
     features.update(anchors=verdict.anchors, cues=float(len(cues)), closest=float(closest))
     return _result(repo, prepared.text, question, order, confidence, method, features, info)

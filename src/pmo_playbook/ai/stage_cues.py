@@ -38,6 +38,10 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\b(want|wants|need|needs|seek|seeking|ask\w* for|request\w*|apply\w* for|get|getting)"
         r" (it |this |them |the idea )?(funded|funding|investment|financed|financing)\b",
         r"\b(become|becomes|turn\w* (it |this )?into) an? (real |proper |formal |new )?project\b",
+        # an idea put forward to be considered AS a project has not been approved yet
+        r"\b(as|be|for) an? (potential|possible|candidate|prospective|proposed|future) "
+        r"(new )?project\b",
+        r"\b(considered|assessed|evaluated|looked at|reviewed) (as|for) an? (new )?project\b",
         rf"\bbefore {_PRE} (is |gets |has been )?(formally |officially |even )?"
         r"(starts?|begins?|started|begun|initiated|kicked off|kicks off)\b"
         # "before the project starts delivering" is about delivery, not about approval
@@ -61,6 +65,9 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"(started|off the ground|up and running|going)\b",
         r"\b(at|during|in) the (very )?(start|beginning|outset|kick-?off) of\b",
         r"\b(just|recently|newly) (been )?(appointed|assigned|named|took over)\b",
+        # it has just become a project: approved, not yet planned
+        r"^(?!.*\b(before|until|not yet|isn't yet|whether)\b).*\b(is|it's|it is|now|has become"
+        r"|became) (now )?(officially|formally) (an? )?(approved |real |live )?project\b",
         r"\bnew (pm|project manager)\b",
         r"\bstart-?up (phase|stage)\b|\bset(ting)? up the project\b",
     ),
@@ -81,6 +88,12 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\bin the middle of\b",
         r"\b(during|throughout) (the )?(delivery|execution|build|implementation|rollout"
         r"|development|project)\b",
+        # acceptance and system testing happen while the project delivers (phase-gate lifecycle)
+        r"\b(during|throughout|in|from|while (we are |we're )?(doing|running)) (the |our )?"
+        r"(uat|user acceptance test\w*|acceptance testing|system test\w*|integration test\w*"
+        r"|test (phase|cycle|stage)|testing)\b",
+        r"\b(uat|testing|the testers?|the test team) (has |have )?(found|find|finds|showed|shows"
+        r"|revealed|reveals|raised|threw up|turned up|uncovered)\b",
         r"\b(while|as|whilst) (we are |we're |we were |the team is |i am |i'm )?"
         r"(delivering|building|executing|implementing|running the project|in delivery)\b",
         r"\b(while|whilst) (we|the team|they) (deliver|build|execute|implement|run the project)\b",
@@ -175,7 +188,8 @@ MILESTONES: dict[str, str] = {
     r"|wbs|work breakdown( structure)?|budget|resource plan|communications? plan"
     r"|risk management plan|design)",
     "implement and control": r"(the )?(build|rollout|roll-out|delivery|deployment"
-    r"|implementation|execution|development|testing|go-?live|migration|cutover|cut-over)",
+    r"|implementation|execution|development|testing|uat|user acceptance testing|go-?live"
+    r"|migration|cutover|cut-over)",
 }
 _DONE = (
     r"(signed|signed off|approved|agreed|done|finished|complete|completed|over|held|launched"
@@ -196,6 +210,9 @@ def _completion_patterns() -> dict[str, list[str]]:
             r"|(finished|completed|ended|wrapped up))\b(?! (yet|by|before|until))",
             rf"\b{done} (\w+ )?(came back|was|is|has been|turned out) (positive|favou?rable"
             r"|a yes|a go|yes|green)\b",
+            # "we've got / we have / we had the charter signed (off)"
+            rf"\b(got|have|had|'ve) (now |finally |already )?(the |our |a )?(\w+ )?{done} "
+            rf"(\w+ )?{_DONE}\b",
             r"\b(now that|once|since|after) ((we|they|the \w+|our \w+)('ve| have| has)? )?"
             r"(signed|signed off|approved|agreed"
             rf"|finished|completed|held|baselined|launched|delivered) (on )?(the |our )?{done}\b",
@@ -217,6 +234,10 @@ _PLANNING_INTENT = (
     r"|metrics|kpis|targets|standards|thresholds)\b.*\b(before|in advance|beforehand)\b",
     r"\b(in advance|beforehand)\b.*\b(plan|decide|agree|define)\b",
     r"\b(lay|laying|map|mapping|sketch|sketching) (\w+ ){0,3}out\b",
+    # "... now I need to turn it into a proper plan / work out the schedule and budget"
+    r"\bnow (i|we) (need|have|want|'ve got|got) to (\w+ ){0,5}?(plan\w*|schedul\w*|budget\w*"
+    r"|estimat\w*|baselin\w*|break (\w+ ){0,3}down|(a |the )?(proper |detailed |full )?"
+    r"(plan|schedule|timeline|budget|wbs|work breakdown))\b",
 )
 # Work outside the agreed scope, and problems raised or escalated, stated as situations of
 # delivery (scope creep and escalation are control activities).

@@ -215,6 +215,8 @@ _RINGS: dict[str, tuple[str, ...]] = {
         r"escalat\w+",
         r"issues?",
         r"blockers?",
+        # a defect found in testing is logged and managed as an issue
+        r"defects?",
         r"problems? on the project",
         # raising a problem to someone is escalating it
         r"rais(?:e|es|ed|ing) (?:a |an |the |this |that )?(?:problem|concern)s?",

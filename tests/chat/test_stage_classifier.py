@@ -18,7 +18,7 @@ import numpy as np
 import psycopg
 import pytest
 
-from pmo_playbook.ai import embeddings, stage_classifier, stage_training
+from pmo_playbook.ai import embeddings, stage_classifier, stage_prior, stage_training
 from pmo_playbook.ai.retrieval import retrieve
 from pmo_playbook.ai.stage_classifier import stage_probabilities
 from pmo_playbook.db.url import DatabaseUrl
@@ -148,14 +148,34 @@ def test_prior_is_ignored_for_out_of_scope_questions(sconn: Any) -> None:
     assert "prior" not in result.features
 
 
-def test_prior_does_not_rescue_a_refusal_outside_the_domain(sconn: Any) -> None:
+@pytest.mark.parametrize("rescue_min", [None, 0.9995])
+def test_prior_does_not_rescue_a_refusal_outside_the_domain_below_rescue_min(
+    sconn: Any, monkeypatch: pytest.MonkeyPatch, rescue_min: float | None
+) -> None:
     question = "blue widgets later thanks"
     model = _toy_model()
-    assert model.probabilities(question)[1] > 0.9
+    assert 0.9 < model.probabilities(question)[1] < 0.9995
+    monkeypatch.setattr(stage_prior, "RESCUE_MIN", rescue_min)
     with stage_classifier.override(model, 0.7):
         result = retrieve(sconn, question, semantic=False)
     assert result.sop is None
     assert result.features["prior_applied"] == 0.0
+
+
+def test_a_very_sure_prior_rescues_a_refusal_the_domain_verdict_cannot_place(
+    sconn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No project anchor in the words, but the classifier is >= RESCUE_MIN sure of stage 1."""
+    question = "blue widgets later thanks"
+    model = _toy_model()
+    monkeypatch.setattr(stage_prior, "RESCUE_MIN", 0.8)
+    with stage_classifier.override(None):
+        before = retrieve(sconn, question, semantic=False)
+    with stage_classifier.override(model, 0.7):
+        result = retrieve(sconn, question, semantic=False)
+    assert before.sop is None
+    assert result.sop is not None and result.sop.sop_id == "SOP-001"
+    assert result.features["prior_applied"] == 1.0
 
 
 def _minilm() -> Any:

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
 from pmo_playbook.ai import embeddings, indexer
 from pmo_playbook.ai.retrieval import REFUSAL_THRESHOLD, retrieve
-from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.services.sop_events import notify_agent_sop_saved
 from pmo_playbook.web.api import chat as _chat_router  # noqa: F401  (registers the listener)
-
-
-@pytest.fixture
-def sconn(sop_db_url: DatabaseUrl) -> Any:
-    with psycopg.connect(sop_db_url.raw) as conn:
-        yield conn
-        conn.rollback()
 
 
 @pytest.mark.parametrize(

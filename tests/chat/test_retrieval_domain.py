@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 import pytest
 
 from pmo_playbook.ai import retrieval as r
@@ -15,14 +14,6 @@ from pmo_playbook.ai.domain import DomainVerdict, assess
 from pmo_playbook.ai.query import prepare, vocabulary_for
 from pmo_playbook.ai.stage_cues import stage_cues
 from pmo_playbook.ai.thesaurus import concept_tokens, normalize
-from pmo_playbook.db.url import DatabaseUrl
-
-
-@pytest.fixture
-def sconn(sop_db_url: DatabaseUrl) -> Any:
-    with psycopg.connect(sop_db_url.raw) as conn:
-        yield conn
-        conn.rollback()
 
 
 @pytest.mark.parametrize(

@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 import pytest
 
 from pmo_playbook.ai import indexer
 from pmo_playbook.ai.lifecycle_glossary import stage_of, stage_terms
 from pmo_playbook.ai.retrieval import retrieve
-from pmo_playbook.db.url import DatabaseUrl
-
-
-@pytest.fixture
-def sconn(sop_db_url: DatabaseUrl) -> Any:
-    with psycopg.connect(sop_db_url.raw) as conn:
-        yield conn
-        conn.rollback()
 
 
 def test_stage_comes_from_the_phase_else_the_title() -> None:

@@ -7,10 +7,8 @@ real PostgreSQL the suite starts (full-text mode).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 
 from pmo_playbook.ai import retrieval as r
@@ -19,16 +17,8 @@ from pmo_playbook.ai.domain import assess
 from pmo_playbook.ai.query import prepare
 from pmo_playbook.ai.stage_cues import stage_cues
 from pmo_playbook.ai.wordlist import english_words
-from pmo_playbook.db.url import DatabaseUrl
 
 VOCABULARY = frozenset(["issue", "issues", "risk", "change", "scope", "stage", "fund", "plan"])
-
-
-@pytest.fixture
-def sconn(sop_db_url: DatabaseUrl) -> Iterator[Any]:
-    with psycopg.connect(sop_db_url.raw) as conn:
-        yield conn
-        conn.rollback()
 
 
 def _verdict(question: str) -> Any:

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-import pytest
-
 from pmo_playbook.ai import indexer
 from pmo_playbook.ai.retrieval import retrieve
 from pmo_playbook.ai.thesaurus import normalize
-from pmo_playbook.db.url import DatabaseUrl
-
-
-@pytest.fixture
-def sconn(sop_db_url: DatabaseUrl) -> Any:
-    with psycopg.connect(sop_db_url.raw) as conn:
-        yield conn
-        conn.rollback()
 
 
 def test_slash_joined_words_become_separate_words() -> None:

@@ -9,19 +9,16 @@ real PostgreSQL the suite starts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psycopg
 import pytest
 
 from pmo_playbook.ai import embeddings, stage_classifier, stage_prior, stage_training
 from pmo_playbook.ai.retrieval import retrieve
 from pmo_playbook.ai.stage_classifier import stage_probabilities
-from pmo_playbook.db.url import DatabaseUrl
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,13 +27,6 @@ def _shipped_json() -> dict[str, Any]:
     text = resources.files("pmo_playbook.ai").joinpath("data/stage_classifier.json")
     data: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
     return data
-
-
-@pytest.fixture
-def sconn(sop_db_url: DatabaseUrl) -> Iterator[Any]:
-    with psycopg.connect(sop_db_url.raw) as conn:
-        yield conn
-        conn.rollback()
 
 
 def test_shipped_model_records_the_current_evaluation_lists() -> None:

@@ -22,7 +22,7 @@ def test_demo_migrates_sample_and_second_run_reuses_it(
     assert "Sample data migrated" in first.stdout + first.stderr
     second = run_pmo("demo", "--no-serve", env=env)
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "nothing changed" in second.stdout + second.stderr
+    assert "Sample data already loaded" in second.stdout + second.stderr
     with psycopg.connect(empty_db_url.raw) as conn:
         counts = {
             table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
@@ -73,3 +73,13 @@ def test_demo_migrates_sample_and_second_run_reuses_it(
         proposals = api.get("/api/proposals").json()["proposals"]
         assert proposals[0]["humanSopId"]["title"] == "Pre-Initiation Phase"
         assert_envelope(api.get("/api/projects/PRO-999"), 404)
+
+    # Used the app, then ran the demo again: what was changed in the app is kept.
+    third = run_pmo("demo", "--no-serve", env=env)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert "Sample data already loaded" in third.stdout + third.stderr
+    with app_client(empty_db_url, tmp_path) as client:
+        api = ActingClient(client)
+        assert api.get("/api/projects/PRO-004").json()["project"]["projectName"] == "N"
+        human = api.get("/api/content-db", params={"sopId": "SOP-001"}).json()
+        assert human["content"].endswith("\n- More")

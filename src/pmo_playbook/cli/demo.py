@@ -4,7 +4,10 @@ Starts (or reuses) the embedded PostgreSQL unless DATABASE_URL is set, checks it
 schema to head, migrates the sample legacy database shipped in the package (the five real SOPs,
 sample projects, chats, gap reports, ratings and a proposal: `sample_data/legacy/`, a
 mongoexport folder) with the migration toolkit, then serves the app and prints its URL. A second
-run reuses everything: the migration is idempotent, so nothing changes.
+run reuses everything and does NOT load the sample again once a run of it has finished: a
+migration re-run makes the rows match the source, which would undo what people changed in the
+app since (an edited SOP, a new chat). `pmo migrate run --from <sample> --format mongoexport`
+reloads it on purpose.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import typer
 from pmo_playbook.cli.context import CliContext, get_context
 from pmo_playbook.cli.output import bad, ok, say
 from pmo_playbook.db import schema
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration import checkpoints
+from pmo_playbook.migration.run import migrate, sorted_collections
 from pmo_playbook.migration.sources import open_source
 from pmo_playbook.services.db_check import run_db_check
 from pmo_playbook.services.users import ensure_demo_admin
@@ -32,6 +36,15 @@ def sample_data_dir() -> Path:
 
 def _load_sample(cli: CliContext) -> None:
     source = open_source(str(sample_data_dir()), format="mongoexport")
+    fp = checkpoints.fingerprint(source, sorted_collections(source), unmapped=False)
+    with cli.connect() as conn:
+        done = checkpoints.last_finished_run(conn, fp)
+    if done is not None:
+        say(
+            f"Sample data already loaded (migration run {done[0]}, {done[1]:%Y-%m-%d %H:%M}); "
+            "not loaded again, so changes made in the app are kept."
+        )
+        return
     report = migrate(cli.database_url(), source)
     rows = {c.collection: c.row_count for c in report.collections}
     listing = ", ".join(f"{name} {count}" for name, count in sorted(rows.items()))

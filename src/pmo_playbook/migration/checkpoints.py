@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -24,6 +25,10 @@ from pmo_playbook.migration.sources.base import Source, SourceCollection
 _FIND_OPEN_RUN = (
     "SELECT id FROM migration_runs WHERE source_fingerprint = %s "
     "AND status IN ('running', 'failed') ORDER BY started_at DESC, id DESC LIMIT 1"
+)
+_LAST_FINISHED = (
+    "SELECT id, finished_at FROM migration_runs WHERE source_fingerprint = %s "
+    "AND status = 'finished' ORDER BY finished_at DESC, id DESC LIMIT 1"
 )
 _REOPEN_RUN = "UPDATE migration_runs SET status = 'running', finished_at = NULL WHERE id = %s"
 _NEW_RUN = (
@@ -86,6 +91,12 @@ def fingerprint(source: Source, collections: list[SourceCollection], unmapped: b
     parts = [source.kind, source.description, str(unmapped)]
     parts += [c.name for c in collections]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def last_finished_run(conn: psycopg.Connection[Any], fp: str) -> tuple[int, datetime] | None:
+    """(id, finished_at) of the newest finished run of this fingerprint, if any."""
+    row = conn.execute(_LAST_FINISHED, (fp,)).fetchone()
+    return (int(row[0]), row[1]) if row else None
 
 
 def open_run(

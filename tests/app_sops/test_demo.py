@@ -83,3 +83,31 @@ def test_demo_migrates_sample_and_second_run_reuses_it(
         assert api.get("/api/projects/PRO-004").json()["project"]["projectName"] == "N"
         human = api.get("/api/content-db", params={"sopId": "SOP-001"}).json()
         assert human["content"].endswith("\n- More")
+
+
+def test_demo_does_not_load_the_sample_into_a_database_in_use(
+    empty_db_url: DatabaseUrl, tmp_path: Path
+) -> None:
+    """DATABASE_URL pointing at a database that already holds application rows: no sample."""
+    env = {"DATABASE_URL": empty_db_url.raw, "PMO_DATA_DIR": str(tmp_path / "data")}
+    created = run_pmo("db", "create-schema", env=env)
+    assert created.returncode == 0, created.stdout + created.stderr
+    with app_client(empty_db_url, tmp_path) as client:
+        new = ActingClient(client).post(
+            "/api/projects",
+            json={
+                "projectName": "Real work",
+                "sponsor": "S",
+                "businessCaseSummary": "B",
+                "resourceRequirements": "R",
+            },
+        )
+        assert new.status_code in (200, 201), new.text
+    result = run_pmo("demo", "--no-serve", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "already holds data (projects" in result.stdout + result.stderr
+    with psycopg.connect(empty_db_url.raw) as conn:
+        projects = conn.execute("SELECT data->>'projectName' FROM projects").fetchall()
+        sops = conn.execute("SELECT count(*) FROM human_sops").fetchone()
+    assert projects == [("Real work",)]
+    assert sops == (0,)

@@ -6,21 +6,27 @@ sample projects, chats, gap reports, ratings and a proposal: `sample_data/legacy
 mongoexport folder) with the migration toolkit, then serves the app and prints its URL. A second
 run reuses everything and does NOT load the sample again once a run of it has finished: a
 migration re-run makes the rows match the source, which would undo what people changed in the
-app since (an edited SOP, a new chat). `pmo migrate run --from <sample> --format mongoexport`
-reloads it on purpose.
+app since (an edited SOP, a new chat). Nor is the sample loaded into a database that already
+holds application rows (DATABASE_URL pointing at a real database, or a demo database made from
+another checkout): only into an empty one, or to resume its own interrupted load.
+`pmo migrate run --from <sample> --format mongoexport` loads it on purpose.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import typer
+from psycopg import sql
 
 from pmo_playbook.cli.context import CliContext, get_context
 from pmo_playbook.cli.output import bad, ok, say
 from pmo_playbook.db import schema
 from pmo_playbook.migration import checkpoints
+from pmo_playbook.migration.mapping import SPECS
 from pmo_playbook.migration.run import migrate, sorted_collections
 from pmo_playbook.migration.sources import open_source
 from pmo_playbook.services.db_check import run_db_check
@@ -34,15 +40,35 @@ def sample_data_dir() -> Path:
     return Path(str(resources.files("pmo_playbook") / "sample_data" / "legacy"))
 
 
+def tables_with_rows(conn: psycopg.Connection[Any]) -> list[str]:
+    """The application tables that hold at least one row (a database already in use)."""
+    return [
+        spec.table
+        for spec in SPECS
+        if conn.execute(
+            sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(spec.table))
+        ).fetchone()
+        == (True,)
+    ]
+
+
 def _load_sample(cli: CliContext) -> None:
     source = open_source(str(sample_data_dir()), format="mongoexport")
     fp = checkpoints.fingerprint(source, sorted_collections(source), unmapped=False)
     with cli.connect() as conn:
         done = checkpoints.last_finished_run(conn, fp)
+        resuming = checkpoints.has_open_run(conn, fp)
+        in_use = [] if resuming else tables_with_rows(conn)
     if done is not None:
         say(
             f"Sample data already loaded (migration run {done[0]}, {done[1]:%Y-%m-%d %H:%M}); "
             "not loaded again, so changes made in the app are kept."
+        )
+        return
+    if in_use:
+        say(
+            "The database already holds data (" + ", ".join(in_use) + "); the sample data is "
+            "only loaded into an empty database, so nothing was loaded."
         )
         return
     report = migrate(cli.database_url(), source)

@@ -99,6 +99,11 @@ def last_finished_run(conn: psycopg.Connection[Any], fp: str) -> tuple[int, date
     return (int(row[0]), row[1]) if row else None
 
 
+def has_open_run(conn: psycopg.Connection[Any], fp: str) -> bool:
+    """Whether a run of this fingerprint was killed or failed (the next run resumes it)."""
+    return conn.execute(_FIND_OPEN_RUN, (fp,)).fetchone() is not None
+
+
 def open_run(
     conn: psycopg.Connection[Any], source: Source, fp: str, include_unmapped: bool
 ) -> tuple[int, bool, dict[str, Checkpoint]]:

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import typer
-from psycopg import sql
 
 from pmo_playbook.cli.context import CliContext, get_context
 from pmo_playbook.cli.output import bad, ok, say
@@ -40,25 +37,13 @@ def sample_data_dir() -> Path:
     return Path(str(resources.files("pmo_playbook") / "sample_data" / "legacy"))
 
 
-def tables_with_rows(conn: psycopg.Connection[Any]) -> list[str]:
-    """The application tables that hold at least one row (a database already in use)."""
-    return [
-        spec.table
-        for spec in SPECS
-        if conn.execute(
-            sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(spec.table))
-        ).fetchone()
-        == (True,)
-    ]
-
-
 def _load_sample(cli: CliContext) -> None:
     source = open_source(str(sample_data_dir()), format="mongoexport")
     fp = checkpoints.fingerprint(source, sorted_collections(source), unmapped=False)
     with cli.connect() as conn:
         done = checkpoints.last_finished_run(conn, fp)
         resuming = checkpoints.has_open_run(conn, fp)
-        in_use = [] if resuming else tables_with_rows(conn)
+        in_use = [] if resuming else checkpoints.tables_with_rows(conn, [t.table for t in SPECS])
     if done is not None:
         say(
             f"Sample data already loaded (migration run {done[0]}, {done[1]:%Y-%m-%d %H:%M}); "

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from pmo_playbook.migration.sources.base import Source, SourceCollection
@@ -102,6 +103,16 @@ def last_finished_run(conn: psycopg.Connection[Any], fp: str) -> tuple[int, date
 def has_open_run(conn: psycopg.Connection[Any], fp: str) -> bool:
     """Whether a run of this fingerprint was killed or failed (the next run resumes it)."""
     return conn.execute(_FIND_OPEN_RUN, (fp,)).fetchone() is not None
+
+
+def tables_with_rows(conn: psycopg.Connection[Any], tables: list[str]) -> list[str]:
+    """Those of `tables` that hold at least one row (a database already in use)."""
+    found = []
+    for table in tables:
+        query = sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(table))
+        if conn.execute(query).fetchone() == (True,):
+            found.append(table)
+    return found
 
 
 def open_run(

@@ -7,9 +7,6 @@ a run failing on a truncated dump, and a table that already holds rows.
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,8 +25,8 @@ from pmo_playbook.migration.sources.base import (
     SourceError,
 )
 from tests.migration.conftest import rows, source, write_dump
-from tests.migration.test_resume_and_failures import _feedback, _wait_for_checkpoint
-from tests.support.cli import PMO, run_pmo
+from tests.migration.test_resume_and_failures import _feedback, kill_mid_load
+from tests.support.cli import run_pmo
 
 INDEXES = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname"
 SECONDARY = {  # written from 0001_initial.sql, not from the code under test
@@ -55,18 +52,7 @@ def test_killed_first_load_leaves_the_indexes_recorded_and_the_next_run_creates_
     fresh = rows(db_url, INDEXES, ("message_feedback",))  # the freshly migrated schema's
     assert {name for name, _ in fresh} >= SECONDARY
     total = 30000  # above the default threshold (loader.DEFER_INDEXES_MIN = 20000)
-    dump = write_dump(tmp_path / "dump", {"message_feedback": _feedback(total)})
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MONGODB_URI")}
-    env.update(env_for)
-    proc = subprocess.Popen(
-        [*PMO, "migrate", "run", "--from", str(dump), "--batch-size", "500"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        _wait_for_checkpoint(db_url, proc, timeout=120)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait(timeout=30)
+    dump, _ = kill_mid_load(tmp_path, db_url, env_for, total)
     loaded = rows(db_url, "SELECT count(*) FROM message_feedback")[0][0]
     assert 0 < loaded < total
     present = {name for name, _ in rows(db_url, INDEXES, ("message_feedback",))}

@@ -41,10 +41,11 @@ def _wait_for_checkpoint(url: DatabaseUrl, proc: subprocess.Popen[str], timeout:
     raise AssertionError("no checkpoint committed in time")
 
 
-def test_killed_run_resumes_without_duplicates_or_gaps(
-    tmp_path: Path, db_url: DatabaseUrl, env_for: dict[str, str]
-) -> None:
-    total = 30000
+def kill_mid_load(
+    tmp_path: Path, db_url: DatabaseUrl, env_for: dict[str, str], total: int
+) -> tuple[Path, int]:
+    """Write a dump of `total` feedback documents, start a real `pmo migrate run` subprocess
+    on it and SIGKILL it once a batch has committed. Returns the dump and the checkpoint seen."""
     dump = write_dump(tmp_path / "dump", {"message_feedback": _feedback(total)})
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MONGODB_URI")}
     env.update(env_for)
@@ -57,6 +58,14 @@ def test_killed_run_resumes_without_duplicates_or_gaps(
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
+    return dump, seen
+
+
+def test_killed_run_resumes_without_duplicates_or_gaps(
+    tmp_path: Path, db_url: DatabaseUrl, env_for: dict[str, str]
+) -> None:
+    total = 30000
+    dump, seen = kill_mid_load(tmp_path, db_url, env_for, total)
     loaded = rows(db_url, "SELECT count(*) FROM message_feedback")[0][0]
     assert seen <= loaded < total  # killed mid-load, after at least one committed batch
     point = rows(db_url, "SELECT next_index FROM migration_checkpoints")[0][0]

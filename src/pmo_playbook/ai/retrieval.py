@@ -138,7 +138,7 @@ def _coverage(top: SopScore, info: dict[str, Any]) -> float:
 
 
 def _semantic(
-    conn: psycopg.Connection[Any], repo: SopSearchRepository, question: str
+    repo: SopSearchRepository, headers: dict[str, tuple[str, int]], question: str
 ) -> tuple[list[tuple[str, float]], list[float] | None]:
     """Blended semantic scores per SOP, and the question's vector (for the stage prior)."""
     model = embeddings.get_model()
@@ -148,7 +148,6 @@ def _semantic(
     sims = repo.nearest_sops(embeddings.to_literal(vector), model.name)
     if not sims:
         return sims, vector
-    headers = repo.sop_headers([sop_id for sop_id, _ in sims])
     stages = stage_semantics.stage_similarities(model, vector)
     return stage_semantics.blend(sims, headers, stages), vector
 
@@ -197,13 +196,12 @@ def _chosen_fulltext_confidence(
 
 
 def _cue_bonus(
-    repo: SopSearchRepository, cues: dict[str, int]
+    headers: dict[str, tuple[str, int]], cues: dict[str, int]
 ) -> tuple[dict[str, float], dict[str, tuple[str, int]]]:
     """CUE_BOOST for every indexed SOP whose lifecycle stage the question's cues name, and the
     (title, phase) of those SOPs."""
     if not cues:
         return {}, {}
-    headers = repo.sop_headers([sop_id for sop_id, _ in repo.catalogue()])
     cued = {i: h for i, h in headers.items() if stage_of(int(h[1]), h[0]) in cues}
     return {i: CUE_BOOST for i in cued}, cued
 
@@ -248,13 +246,15 @@ def _in_domain_confidence(
     return confidence, False
 
 
-def _names_its_artefact(repo: SopSearchRepository, order: list[str], question: str) -> bool:
+def _names_its_artefact(
+    headers: dict[str, tuple[str, int]], order: list[str], question: str
+) -> bool:
     """True when the question names an artefact of the chosen SOP's own stage (a baseline for
     the planning SOP): for the in-domain rescue this points at a stage like a time cue does."""
     stages = artefact_stages(question)
     if not stages or not order:
         return False
-    header = repo.sop_headers(order[:1]).get(order[0])
+    header = headers.get(order[0])
     return header is not None and stage_of(int(header[1]), header[0]) in stages
 
 
@@ -309,22 +309,23 @@ def retrieve(
     cues = stage_cues(prepared.corrected)
     verdict = assess(prepared.corrected, has_stage_cue=bool(cues))
     plain, info = _fulltext(repo, prepared.text, prepared.rest, prepared.pairs)
-    bonus, cued = _cue_bonus(repo, cues)
+    headers = repo.all_headers()  # (title, phase) of every SOP, read once for the question
+    bonus, cued = _cue_bonus(headers, cues)
     ranked = _boosted(plain, bonus, cued)
-    sims, vector = _semantic(conn, repo, prepared.corrected) if semantic else ([], None)
+    sims, vector = _semantic(repo, headers, prepared.corrected) if semantic else ([], None)
     features = _ranking_features(ranked, info)
     confidence = fulltext_confidence(**features) if features else 0.0
     order, method = [s.sop_id for s in ranked], "fulltext"
     if sims:
         method = "hybrid"
         order, confidence = _hybrid(ranked, sims, bonus, info, features)
-    pointed = bool(cues) or _names_its_artefact(repo, order, prepared.corrected)
+    pointed = bool(cues) or _names_its_artefact(headers, order, prepared.corrected)
     confidence, closest = _in_domain_confidence(
         confidence, verdict, pointed, features.get("coverage", 0.0)
     )
     if verdict.out_of_scope is None:
         order, confidence, closest = stage_prior.apply(
-            repo,
+            headers,
             question,
             vector,
             (order, confidence, closest),
@@ -333,11 +334,14 @@ def retrieve(
             in_domain=verdict.in_domain,
         )
     features.update(anchors=verdict.anchors, cues=float(len(cues)), closest=float(closest))
-    return _result(repo, prepared.text, question, order, confidence, method, features, info)
+    return _result(
+        repo, headers, prepared.text, question, order, confidence, method, features, info
+    )
 
 
 def _result(
     repo: SopSearchRepository,
+    headers: dict[str, tuple[str, int]],
     text: str,
     question: str,
     order: list[str],
@@ -346,7 +350,6 @@ def _result(
     features: dict[str, float],
     info: dict[str, Any],
 ) -> Retrieval:
-    headers = repo.sop_headers(order[:5]) if order else {}
     candidates = [SopRef(s, *headers[s]) for s in order[:5] if s in headers]
     confidence = round(max(0.0, min(1.0, confidence)), 3)
     if not candidates or confidence < REFUSAL_THRESHOLD:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from pmo_playbook.ai import stage_classifier
 from pmo_playbook.ai.lifecycle_glossary import STAGES, stage_of
-from pmo_playbook.repositories.sop_search import SopSearchRepository
 
 # The prior moves a pick only when its probability beats the retrieval's confidence by this
 # much (chosen with the threshold by leave-one-set-out, see docs/chat.md).
@@ -31,10 +30,9 @@ RESCUE_MIN: float | None = 0.8
 _STAGE_NAMES = tuple(STAGES)  # stage N (the playbook's phase numbering) is _STAGE_NAMES[N - 1]
 
 
-def _sop_of_stage(repo: SopSearchRepository, stage: int, order: list[str]) -> str | None:
+def _sop_of_stage(headers: dict[str, tuple[str, int]], stage: int, order: list[str]) -> str | None:
     """The SOP of lifecycle stage `stage`: the best ranked one when several have it."""
     name = _STAGE_NAMES[stage - 1]
-    headers = repo.sop_headers([sop_id for sop_id, _ in repo.catalogue()])
     matching = sorted(
         i for i, (title, phase) in headers.items() if stage_of(int(phase), title) == name
     )
@@ -45,7 +43,7 @@ def _sop_of_stage(repo: SopSearchRepository, stage: int, order: list[str]) -> st
 
 
 def apply(
-    repo: SopSearchRepository,
+    headers: dict[str, tuple[str, int]],
     question: str,
     vector: list[float] | None,
     state: tuple[list[str], float, bool],
@@ -71,7 +69,7 @@ def apply(
     rescuable = in_domain or (RESCUE_MIN is not None and p >= RESCUE_MIN)
     if top is None or p < threshold or (confidence < refusal and not rescuable):
         return state
-    chosen = _sop_of_stage(repo, top, order)
+    chosen = _sop_of_stage(headers, top, order)
     if chosen is None:
         return state
     if order and order[0] == chosen:

@@ -138,7 +138,7 @@ WHERE c.embedding IS NOT NULL AND c.embedding_model = %(model)s
 GROUP BY c.sop_id ORDER BY similarity DESC, c.sop_id LIMIT %(limit)s
 """
 _CATALOGUE = "SELECT sop_id, title FROM agent_sop_search ORDER BY phase, sop_id"
-_SOP_HEADERS = "SELECT sop_id, title, phase FROM agent_sop_search WHERE sop_id = ANY(%s)"
+_ALL_HEADERS = "SELECT sop_id, title, phase FROM agent_sop_search"
 
 
 @dataclass(frozen=True)
@@ -285,9 +285,10 @@ class SopSearchRepository:
                 rows = self.conn.execute(_ALL_SECTIONS, (sop_id,)).fetchall()
         return [SectionScore(int(r[0]), r[1], int(r[2]), r[3], r[4], float(r[5])) for r in rows]
 
-    def sop_headers(self, sop_ids: list[str]) -> dict[str, tuple[str, int]]:
+    def all_headers(self) -> dict[str, tuple[str, int]]:
+        """(title, phase) of every indexed SOP, by sop_id (one query per question)."""
         with _storage("read SOP titles"):
-            rows = self.conn.execute(_SOP_HEADERS, (sop_ids,)).fetchall()
+            rows = self.conn.execute(_ALL_HEADERS).fetchall()
         return {r[0]: (r[1], int(r[2])) for r in rows}
 
     def catalogue(self) -> list[tuple[str, str]]:

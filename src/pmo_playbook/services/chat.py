@@ -98,10 +98,9 @@ def _llm_config(settings: Settings) -> llm.LlmConfig | None:
     )
 
 
-def _title_generator(settings: Settings) -> TitleGenerator | None:
+def _title_generator(config: llm.LlmConfig | None, settings: Settings) -> TitleGenerator | None:
     """The LLM's session title when a model is configured and titles are on (else None: the
     offline rule); called by record_turn only when the turn creates the session."""
-    config = _llm_config(settings)
     if config is None or not settings.llm_session_titles:
         return None
     return lambda text: llm.title(config, text)
@@ -113,6 +112,7 @@ def _answer(
     session_id: str,
     retrieval: Retrieval,
     settings: Settings,
+    config: llm.LlmConfig | None,
 ) -> Answer:
     """Offline answer, or the LLM's when configured (falling back or failing as configured)."""
     repo = SopSearchRepository(conn)
@@ -120,7 +120,6 @@ def _answer(
         return no_sop_answer(retrieval, repo.catalogue())
     passages = repo.rank_sections(retrieval.sop.sop_id, [], [])
     offline = compose(retrieval, passages)
-    config = _llm_config(settings)
     if config is None:
         return offline
     history = recent_context(conn, actor, session_id)
@@ -148,7 +147,8 @@ def answer_question(
         new_session_id() if session_id is None or session_id == "" else check_session_id(session_id)
     )
     retrieval = retrieve(conn, text, semantic=settings.embeddings == "auto")
-    answer = _answer(conn, actor, sid, retrieval, settings)
+    config = _llm_config(settings)
+    answer = _answer(conn, actor, sid, retrieval, settings, config)
     assistant: dict[str, Any] = {"role": "assistant", "content": answer.text}
     if retrieval.sop is not None:
         assistant["selectedSopId"] = retrieval.sop.sop_id
@@ -160,6 +160,6 @@ def answer_question(
         sid,
         [{"role": "user", "content": text}, assistant],
         user_agent=user_agent,
-        title_generator=_title_generator(settings),
+        title_generator=_title_generator(config, settings),
     )
     return ChatReply(turn.session_id, turn.message_ids[-1], retrieval, answer)

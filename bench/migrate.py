@@ -1,6 +1,6 @@
 """Benchmark of `pmo migrate run` (issue 3), run on demand; writes bench/results/migrate.json.
 
-    .venv/bin/python -m bench.migrate [--scale 200000] [--row-sample 3000]
+    .venv/bin/python -m bench.migrate [--scale 200000] [--row-sample 0] [--proxy-row-sample 1000]
 
 Measures, on a throw-away PostgreSQL cluster (TCP, loopback):
   (a) the loader end to end (migrate(): COPY + set-based upsert + read-back verification, and
@@ -12,7 +12,13 @@ Measures, on a throw-away PostgreSQL cluster (TCP, loopback):
   (d) peak RSS (VmHWM) of (a) in a fresh process at --scale and at --scale/10, main process
       and encoding worker reported separately;
   (e) (a) and (c) again through an asyncio TCP proxy adding 5 ms per client→server message.
-(c) runs on the first --row-sample documents (it is slow by design) and reports docs/s.
+(c) runs on the WHOLE dump locally by default (--row-sample 0; ≈ 80 s at 200k): a sample of the
+first documents of each collection, as before round 6, measured it on nearly empty tables and
+with as many small project/user documents as chats, which flattered it by ≈ 10%. Through the
+proxy (one 5 ms round trip per document) it runs on --proxy-row-sample documents taken from
+each collection in proportion to its size.
+For (a) and (b) the CPU time of every process is read from the kernel (bench/cpu.py), so the
+results say what a document costs and how fast (a) could be on this machine's cores at best.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import subprocess
 import sys
@@ -35,6 +42,7 @@ import psycopg
 from bson import ObjectId
 from psycopg import sql
 
+from bench.cpu import CpuSnapshot
 from pmo_playbook.db import schema
 from pmo_playbook.db.cluster import LocalCluster, free_port, wheel_bin_dir
 from pmo_playbook.db.url import DatabaseUrl
@@ -272,10 +280,17 @@ def _seed_params(name: str, doc: dict[str, Any]) -> tuple[Any, ...]:
     return (doc["userId"], doc["email"], data, doc["isActive"])
 
 
-def row_by_row(url: DatabaseUrl, dump: Path, limit: int) -> tuple[int, float]:
-    """The seed's import: one autocommitted upsert round trip per document (first `limit` docs)."""
+def sample_sizes(counts: dict[str, int], limit: int) -> dict[str, int]:
+    """Documents of each collection for a sample of `limit` (0: all), in proportion to size."""
+    total = sum(counts.values())
+    if limit <= 0 or limit >= total:
+        return dict(counts)
+    return {name: max(1, round(limit * n / total)) for name, n in counts.items()}
+
+
+def row_by_row(url: DatabaseUrl, dump: Path, sizes: dict[str, int]) -> tuple[int, float]:
+    """The seed's import: one autocommitted upsert round trip per document (`sizes` of each)."""
     done, started = 0, time.perf_counter()
-    per = max(1, limit // 4)
     # node-postgres (`getPostgresPool().query(text, values)`, no statement `name`) sends every
     # query as an UNNAMED statement: parsed and planned each time. psycopg prepares a query
     # server-side from its 5th execution (prepare_threshold=5); None keeps the port faithful.
@@ -284,9 +299,9 @@ def row_by_row(url: DatabaseUrl, dump: Path, limit: int) -> tuple[int, float]:
             path = dump / "pmo_playbook" / f"{name}.bson"
             with path.open("rb") as f:
                 for i, doc in enumerate(bson.decode_file_iter(f)):
-                    if i >= per:
+                    if i >= sizes.get(name, 0):
                         break
-                    conn.execute(_SEED_SQL[name], _seed_params(name, doc))  # type: ignore[arg-type]
+                    conn.execute(_SEED_SQL[name], _seed_params(name, doc))
                     done += 1
     return done, time.perf_counter() - started
 
@@ -383,8 +398,8 @@ def _via(url: DatabaseUrl, port: int) -> DatabaseUrl:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=200_000)
-    parser.add_argument("--row-sample", type=int, default=3000)
-    parser.add_argument("--proxy-row-sample", type=int, default=400)
+    parser.add_argument("--row-sample", type=int, default=0, help="(c) locally; 0: every document")
+    parser.add_argument("--proxy-row-sample", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pmo-bench-") as tmp:
@@ -399,21 +414,36 @@ def main() -> None:
     print(json.dumps(results, indent=2))
 
 
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
 def measure(server: Server, root: Path, args: argparse.Namespace) -> dict[str, Any]:
     scale = args.scale
     big, small = root / "dump", root / "dump-tenth"
     counts = generate(big, scale)
     generate(small, max(10, scale // 10), seed=8)
     size = sum(p.stat().st_size for p in (big / "pmo_playbook").glob("*.bson"))
+    data_dir, loads = server.cluster.data_dir, {}
     loaded = server.fresh()
+    loads["a"], before = _load(), CpuSnapshot.take(data_dir)
     a = run_loader(loaded, big)
-    b = raw_copy(loaded, server.fresh())
-    c_docs, c_sec = row_by_row(server.fresh(), big, args.row_sample)
+    a_cpu = before.per_doc_us(CpuSnapshot.take(data_dir), scale)
+    target = server.fresh()
+    loads["b"], before = _load(), CpuSnapshot.take(data_dir)
+    b = raw_copy(loaded, target)
+    b_cpu = before.per_doc_us(CpuSnapshot.take(data_dir), scale)
+    loads["c"] = _load()
+    c_docs, c_sec = row_by_row(server.fresh(), big, sample_sizes(counts, args.row_sample))
     rss_big = peak_rss(big, server.fresh())
     rss_small = peak_rss(small, server.fresh())
     proxy = DelayProxy(server.cluster.port)
+    loads["e"] = _load()
     a_proxy = run_loader(_via(server.fresh(), proxy.port), big)
-    cp_docs, cp_sec = row_by_row(_via(server.fresh(), proxy.port), big, args.proxy_row_sample)
+    cp_docs, cp_sec = row_by_row(
+        _via(server.fresh(), proxy.port), big, sample_sizes(counts, args.proxy_row_sample)
+    )
+    loads["end"] = _load()
     rate = {
         "a": scale / a,
         "b": scale / b,
@@ -421,12 +451,25 @@ def measure(server: Server, root: Path, args: argparse.Namespace) -> dict[str, A
         "a_proxy": scale / a_proxy,
         "c_proxy": cp_docs / cp_sec,
     }
+    cores = os.cpu_count() or 1
     return {
         "scale": scale,
         "counts": counts,
         "dump_bytes": size,
-        "a_loader": {"seconds": round(a, 2), "docs_per_s": round(rate["a"])},
-        "b_raw_copy": {"seconds": round(b, 2), "docs_per_s": round(rate["b"])},
+        "cores": cores,
+        "load_average_1min_at_start_of": loads,
+        "a_loader": {
+            "seconds": round(a, 2),
+            "docs_per_s": round(rate["a"]),
+            "cpu_us_per_doc": a_cpu,
+            # The fastest (a) could run here: every core busy with it, nothing else running.
+            "cpu_bound_docs_per_s": round(cores * 1e6 / a_cpu["total"]),
+        },
+        "b_raw_copy": {
+            "seconds": round(b, 2),
+            "docs_per_s": round(rate["b"]),
+            "cpu_us_per_doc": b_cpu,
+        },
         "c_row_by_row": {
             "docs": c_docs,
             "seconds": round(c_sec, 2),
@@ -452,6 +495,14 @@ def measure(server: Server, root: Path, args: argparse.Namespace) -> dict[str, A
             "a_over_c": ">= 8",
             "a_over_c_proxy": ">= 100",
             "rss_ratio": "within 0.9..1.1",
+        },
+        # What (a) would have to reach for each ratio target, next to what bounds it here.
+        "targets_need_a_docs_per_s": {
+            "a_over_b": round(0.5 * rate["b"]),
+            "a_over_c": round(8 * rate["c"]),
+            "a_over_c_proxy_through_proxy": round(100 * rate["c_proxy"]),
+            "b_raw_copy_for_comparison": round(rate["b"]),
+            "a_cpu_bound_for_comparison": round(cores * 1e6 / a_cpu["total"]),
         },
     }
 

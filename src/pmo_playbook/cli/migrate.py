@@ -144,6 +144,11 @@ def _show_extras(extras: list[Extras], verb: str) -> None:
     for e in extras:
         if e.count:
             warn(f"--prune {verb} {e.count} {e.table} rows: {', '.join(e.legacy_ids[:20])}")
+        for collection, ids in e.gone_quarantined.items():
+            warn(
+                f"--prune {verb} close {len(ids)} {collection} quarantine entries (documents "
+                f"gone from the source; kept): {', '.join(ids[:20])}"
+            )
 
 
 def _show_run(result: RunReport) -> None:
@@ -157,6 +162,8 @@ def _show_run(result: RunReport) -> None:
         say(line)
         for lid in c.quarantined_ids[:20]:
             bad(f"  quarantined {c.collection} _id {lid} (pmo migrate quarantine list)")
+        for lid in c.quarantined_gone_ids[:20]:
+            bad(f"  quarantined {c.collection} _id {lid}: gone from the source (--prune closes it)")
         for lid in c.extra_ids[:20]:
             bad(f"  {c.table} row legacy_id {lid}: no longer in the source (--prune deletes it)")
     for name in result.unmapped:
@@ -164,6 +171,10 @@ def _show_run(result: RunReport) -> None:
     if result.pruned is not None:
         deleted = sum(result.pruned.values())
         say(f"Pruned {deleted} rows no longer in the source." if deleted else "Pruned nothing.")
+    if result.quarantine_closed:
+        n = result.quarantine_closed
+        entries = "entry" if n == 1 else "entries"
+        say(f"Closed {n} quarantine {entries} of documents gone from the source.")
     if not result.changed and not result.resumed:
         say("Nothing changed: the database already holds this source.")
 
@@ -238,7 +249,7 @@ def quarantine_list(
     if not entries:
         say("The quarantine is empty.")
     for e in entries:
-        state = "resolved" if e.resolved_at else "open"
+        state = f"resolved ({e.resolution})" if e.resolved_at else "open"
         say(f"{e.id}  {state:<8} {e.collection}  _id {e.legacy_id}  {e.reason}")
 
 

@@ -37,8 +37,9 @@ from pmo_playbook.migration.mapping import TableSpec
 log = logging.getLogger(__name__)
 
 _RESOLVE_IDS = (
-    "UPDATE migration_quarantine SET resolved_at = now(), resolved_run_id = %s "
-    "WHERE collection = %s AND resolved_at IS NULL AND legacy_id = ANY(%s::text[])"
+    "UPDATE migration_quarantine SET resolved_at = now(), resolved_run_id = %s, "
+    "resolution = 'stored' WHERE collection = %s AND resolved_at IS NULL "
+    "AND legacy_id = ANY(%s::text[])"
 )
 
 

@@ -7,6 +7,10 @@ created in PostgreSQL itself — prune before the application goes live). `pmo m
 --prune` deletes them in ONE transaction, and only when the listing is complete: every
 collection read to its end by this run, every document's `_id` readable. Tables that no source
 collection maps to are never pruned (an absent collection is not proof of deletion).
+
+The same listing finds the OPEN quarantine entries whose document the source no longer has
+(quarantined, then deleted in MongoDB): they are reported beside the extras, and `--prune` closes
+them ('gone from the source'; the document and its reason stay) in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import psycopg
 from psycopg import sql
 
 from pmo_playbook.errors import InvalidInput
+from pmo_playbook.migration import quarantine
 from pmo_playbook.migration.mapping import TableSpec
 
 MAX_LISTED = 100
@@ -44,10 +49,18 @@ class Extras:
     collections: list[str]
     count: int = 0
     legacy_ids: list[str] = field(default_factory=list)  # the first MAX_LISTED, in row order
+    # Per source collection: open quarantine entries whose document is gone from the source.
+    gone_quarantined: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def anything(self) -> bool:
+        """Whether --prune has something to do for this target."""
+        return bool(self.count or any(self.gone_quarantined.values()))
 
     def as_json(self) -> dict[str, Any]:
         return {"table": self.table, "collections": self.collections, "count": self.count,
-                "legacy_ids": self.legacy_ids}  # fmt: skip
+                "legacy_ids": self.legacy_ids,
+                "gone_quarantined": self.gone_quarantined}  # fmt: skip
 
 
 @dataclass
@@ -114,16 +127,21 @@ def find_extras(
         if found.count:
             listed = conn.execute(_statement(group.spec, "ids"), params).fetchall()
             found.legacy_ids = [r[0] for r in listed]
+        for collection in group.collections:
+            if gone := quarantine.gone_ids(conn, run_id, collection):
+                found.gone_quarantined[collection] = gone
         result.append(found)
     return result
 
 
 def delete_extras(
     conn: psycopg.Connection[Any], run_id: int, groups: list[TableGroup]
-) -> dict[str, int]:
-    """Delete every target's extras (caller's transaction: all or nothing). Counts per target."""
-    deleted = {}
+) -> tuple[dict[str, int], int]:
+    """Delete every target's extras and close the quarantine entries gone from the source
+    (caller's transaction: all or nothing). Rows deleted per target, entries closed."""
+    deleted, closed = {}, 0
     for group in groups:
         cur = conn.execute(_statement(group.spec, "delete"), _params(run_id, group))
         deleted[group.label] = cur.rowcount
-    return deleted
+        closed += sum(quarantine.resolve_gone(conn, run_id, c) for c in group.collections)
+    return deleted, closed

@@ -38,25 +38,42 @@ ON CONFLICT (collection, legacy_id) WHERE resolved_at IS NULL DO UPDATE SET
     document_bson_base64 = EXCLUDED.document_bson_base64, seen_at = now()
 """
 _RESOLVE_STAGED = sql.SQL(
-    "UPDATE migration_quarantine q SET resolved_at = now(), resolved_run_id = %s "
-    "FROM {} s WHERE q.collection = %s AND q.resolved_at IS NULL AND q.legacy_id = s.legacy_id"
+    "UPDATE migration_quarantine q SET resolved_at = now(), resolved_run_id = %s, "
+    "resolution = 'stored' FROM {} s "
+    "WHERE q.collection = %s AND q.resolved_at IS NULL AND q.legacy_id = s.legacy_id"
 ).format(STAGE)
 _OPEN_IDS = (
     "SELECT legacy_id FROM migration_quarantine WHERE collection = %s AND resolved_at IS NULL "
     "ORDER BY id"
 )
+# Open entries whose document the run did not read: deleted in the source since they were
+# quarantined. Only entries with a readable `_id` (doc_id): an entry without one is keyed by
+# its position in the source, which says nothing about whether the document is still there.
+_GONE_WHERE = sql.SQL("""
+ WHERE q.collection = %(collection)s AND q.resolved_at IS NULL AND q.doc_id IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM migration_run_documents d WHERE d.run_id = %(run_id)s
+       AND d.collection = q.collection AND d.legacy_id = q.legacy_id)
+""")
+_GONE_IDS = sql.SQL("SELECT q.legacy_id FROM migration_quarantine q {} ORDER BY q.id").format(
+    _GONE_WHERE
+)
+_RESOLVE_GONE = sql.SQL(
+    "UPDATE migration_quarantine AS q SET resolved_at = now(), resolved_run_id = %(run_id)s, "
+    "resolution = 'gone from the source' {}"
+).format(_GONE_WHERE)
 _LIST = (
     "SELECT id, run_id, collection, target_table, legacy_id, doc_id, document, reason, position, "
-    "created_at, resolved_at, document_bson_base64 FROM migration_quarantine "
+    "created_at, resolved_at, document_bson_base64, resolution FROM migration_quarantine "
     "WHERE (%s OR resolved_at IS NULL) ORDER BY id"
 )
 _SHOW = (
     "SELECT id, run_id, collection, target_table, legacy_id, doc_id, document, reason, position, "
-    "created_at, resolved_at, document_bson_base64 FROM migration_quarantine WHERE id = %s"
+    "created_at, resolved_at, document_bson_base64, resolution FROM migration_quarantine "
+    "WHERE id = %s"
 )
 _RESOLVE = (
-    "UPDATE migration_quarantine SET resolved_at = now(), resolved_run_id = %s "
-    "WHERE id = %s AND resolved_at IS NULL"
+    "UPDATE migration_quarantine SET resolved_at = now(), resolved_run_id = %s, "
+    "resolution = 'stored' WHERE id = %s AND resolved_at IS NULL"
 )
 _LENIENT: CodecOptions[Any] = CodecOptions(
     document_class=SON, tz_aware=True, unicode_decode_error_handler="replace"
@@ -93,6 +110,7 @@ class QuarantinedDocument:
     created_at: datetime
     resolved_at: datetime | None
     document_bson_base64: str | None = None
+    resolution: str | None = None  # 'stored' or 'gone from the source' once resolved
 
     def as_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -124,6 +142,21 @@ def resolve_staged(conn: psycopg.Connection[Any], run_id: int | None, collection
 def open_ids(conn: psycopg.Connection[Any], collection: str) -> list[str]:
     """Legacy ids of the open entries of one collection."""
     return [r[0] for r in conn.execute(_OPEN_IDS, (collection,)).fetchall()]
+
+
+def gone_ids(conn: psycopg.Connection[Any], run_id: int, collection: str) -> list[str]:
+    """Open entries of `collection` whose document run `run_id` did not read (deleted since).
+
+    Meaningful only once the run has read the collection to its end.
+    """
+    params = {"run_id": run_id, "collection": collection}
+    return [r[0] for r in conn.execute(_GONE_IDS, params).fetchall()]
+
+
+def resolve_gone(conn: psycopg.Connection[Any], run_id: int, collection: str) -> int:
+    """Close those entries as 'gone from the source' (document and reason kept); how many."""
+    cur = conn.execute(_RESOLVE_GONE, {"run_id": run_id, "collection": collection})
+    return cur.rowcount
 
 
 def list_entries(

@@ -24,6 +24,8 @@ class CollectionReport:
     source_count: int = 0  # documents in the source (read over all runs of this migration)
     row_count: int = 0  # rows of this collection in PostgreSQL after the run
     quarantined_ids: list[str] = field(default_factory=list)  # open entries (canonical _id text)
+    # Open entries whose document the source no longer has (deleted there; --prune closes them).
+    quarantined_gone_ids: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)  # "<_id>: <paths>" for the first few
     extra_count: int = 0  # rows whose legacy_id the source no longer has (deleted there)
     extra_ids: list[str] = field(default_factory=list)  # the first of them
@@ -41,6 +43,7 @@ class CollectionReport:
         return (
             self.table is not None
             and not self.quarantined_ids
+            and not self.quarantined_gone_ids
             and self.extra_count == 0
             and self.different == 0
             and self.row_count == self.expected_rows
@@ -68,6 +71,7 @@ class RunReport:
     unreadable_ids: int = 0  # documents whose `_id` could not be read (listing incomplete)
     not_in_source: list[str] = field(default_factory=list)  # tables no source collection feeds
     pruned: dict[str, int] | None = None  # --prune: rows deleted per target ({} = none deleted)
+    quarantine_closed: int = 0  # --prune: entries closed as 'gone from the source'
     prune_refused: str | None = None  # --prune refused, and why
 
     @property
@@ -94,6 +98,7 @@ class RunReport:
             "restarted": self.restarted,
             "not_in_source": self.not_in_source,
             "pruned": self.pruned,
+            "quarantine_closed": self.quarantine_closed,
             "prune_refused": self.prune_refused,
             "collections": {c.collection: c.as_json() for c in self.collections},
         }
@@ -110,6 +115,9 @@ def summary_line(c: CollectionReport) -> tuple[bool, str]:
         parts.append(f"❌ {c.identical} identical, {c.different} different")
     if c.quarantined_ids:
         parts.append(f"❌ {len(c.quarantined_ids)} quarantined")
+    if c.quarantined_gone_ids:
+        gone = len(c.quarantined_gone_ids)
+        parts.append(f"❌ {gone} quarantined documents no longer in the source")
     if c.extra_count:
         parts.append(f"❌ {c.extra_count} rows no longer in the source")
     if c.dangling_refs:

@@ -221,7 +221,7 @@ def _catch_up(
     with conn.transaction():
         found = find_extras(conn, run_id, groups)
     by_collection = {e.collections[0]: e for e in found}
-    if prune is None or not any(e.count for e in found):
+    if prune is None or not any(e.anything for e in found):
         return by_collection
     if report.unreadable_ids:
         report.prune_refused = (
@@ -233,7 +233,7 @@ def _catch_up(
         report.pruned = {}
         return by_collection
     with conn.transaction():
-        report.pruned = delete_extras(conn, run_id, groups)
+        report.pruned, report.quarantine_closed = delete_extras(conn, run_id, groups)
     return {name: Extras(e.table, e.collections) for name, e in by_collection.items()}
 
 
@@ -250,6 +250,11 @@ def collection_report(
     Duplicates the run guard held back count as read and quarantined.
     """
     extra = extras.get(collection) or Extras(spec.table, [collection])
+    gone = next(
+        (e.gone_quarantined.get(collection, []) for e in extras.values()
+         if collection in e.collections),
+        [],
+    )  # fmt: skip
     with conn.transaction():
         skipped = duplicates_skipped(conn, run_id, collection)
         row = conn.execute(staging.count_rows(spec), {"collection": collection}).fetchone()
@@ -268,7 +273,8 @@ def collection_report(
         seconds=point.seconds,
         source_count=point.read + skipped,
         row_count=int(row[0]) if row else 0,
-        quarantined_ids=open_ids,
+        quarantined_ids=[i for i in open_ids if i not in gone],
+        quarantined_gone_ids=gone,
         extra_count=extra.count,
         extra_ids=extra.legacy_ids,
     )

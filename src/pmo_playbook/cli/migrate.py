@@ -226,9 +226,16 @@ def export_cmd(
     to: Path = typer.Option(..., "--to", help="Output folder."),
     fmt: str = typer.Option("mongodump", "--format", help="mongodump or mongoexport."),
     db: str = typer.Option("pmo_playbook", "--db", help="Database folder name (mongodump)."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an earlier export at the destination (else refused)."
+    ),
 ) -> None:
-    """Export every table back to MongoDB files (legacy collection names and shapes)."""
-    result = export_rows(get_context(ctx).database_url(), to, fmt=fmt, database=db)
+    """Export every table back to MongoDB files (legacy collection names and shapes).
+
+    All or nothing: written beside the destination and renamed into place when complete.
+    """
+    url = get_context(ctx).database_url()
+    result = export_rows(url, to, fmt=fmt, database=db, overwrite=overwrite)
     for name, count in result.counts.items():
         say(f"{name}: {count} documents")
     ok(f"Exported to {result.folder} ({result.format})")

@@ -5,16 +5,28 @@ the collection's `LegacyShape`); rows created in PostgreSQL (no annotations) com
 legacy shape (BSON dates and ObjectIds where the mongoose models have them). Rows stream through
 a server-side cursor in insertion order (`ORDER BY id`), so memory stays bounded and a migrated
 collection comes out in its source order, byte for byte.
+
+An export is what a rollback restores, so it is all or nothing: every table is read in ONE
+read-only REPEATABLE READ transaction (one snapshot, even while the application writes), the
+files are written and fsynced into a hidden folder beside the destination, and only a complete
+export is renamed into place. An interrupted or failed export leaves nothing at the destination
+that `mongorestore` could take for a dump. The destination must be empty, or hold only files an
+export writes and be replaced on purpose (`overwrite`): stale collection files of an earlier
+export mixed into a new one would be restored too.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 import psycopg
+from psycopg import IsolationLevel
 
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.errors import InvalidInput
@@ -81,21 +93,92 @@ class ExportReport:
 
 
 def export(
-    url: DatabaseUrl, folder: Path, *, fmt: str = "mongodump", database: str = "pmo_playbook"
+    url: DatabaseUrl,
+    folder: Path,
+    *,
+    fmt: str = "mongodump",
+    database: str = "pmo_playbook",
+    overwrite: bool = False,
 ) -> ExportReport:
-    """Write every table (under its legacy collection name) and every kept unmapped collection."""
+    """Write every table (under its legacy collection name) and every kept unmapped collection.
+
+    mongodump: `<folder>/<database>/<collection>.bson` + `.metadata.json`; mongoexport:
+    `<folder>/<collection>.json`. All or nothing (module docstring).
+    """
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown export format {fmt!r} (use mongodump or mongoexport)")
     target = folder / database if fmt == "mongodump" else folder
-    target.mkdir(parents=True, exist_ok=True)
-    report = ExportReport(folder=str(target), format=fmt)
-    with open_connection(url) as conn, conn.transaction():
-        names = [r[0] for r in conn.execute(_UNMAPPED).fetchall()]
-        specs = [*SPECS, *(unmapped_spec(n) for n in names)]
-        for spec in specs:
-            path = export_collection(conn, spec, target, fmt, report)
-            report.files.append(str(path))
+    _check_destination(target, overwrite)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = target.parent / f".{target.name}.partial-{secrets.token_hex(4)}"
+    stage.mkdir()
+    try:
+        report = ExportReport(folder=str(target), format=fmt)
+        with open_connection(url) as conn:
+            conn.isolation_level = IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            with conn.transaction():
+                names = [r[0] for r in conn.execute(_UNMAPPED).fetchall()]
+                specs = [*SPECS, *(unmapped_spec(n) for n in names)]
+                for spec in specs:
+                    path = export_collection(conn, spec, stage, fmt, report)
+                    report.files.append(str(target / path.name))
+        _fsync(stage)
+        _put_in_place(stage, target)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
     return report
+
+
+_EXPORT_SUFFIXES = (".bson", ".metadata.json", ".json")
+
+
+def _check_destination(target: Path, overwrite: bool) -> None:
+    """Refuse a destination that holds anything, unless replacing an earlier export."""
+    if target.exists() and not target.is_dir():
+        raise InvalidInput(f"export destination {target} exists and is not a folder")
+    held = sorted(target.iterdir()) if target.is_dir() else []
+    if not held:
+        return
+    if not overwrite:
+        raise InvalidInput(
+            f"export destination {target} is not empty ({len(held)} entries, e.g. "
+            f"{held[0].name}): choose a new folder, or --overwrite to replace an earlier export"
+        )
+    foreign = [p for p in held if not p.is_file() or not p.name.endswith(_EXPORT_SUFFIXES)]
+    if foreign:
+        raise InvalidInput(
+            f"refusing to replace {target}: it holds {foreign[0].name}, which an export does "
+            "not write (only <collection>.bson, .metadata.json and .json files are replaced)"
+        )
+
+
+def _put_in_place(stage: Path, target: Path) -> None:
+    """Rename the complete export into place (the previous one out of the way first)."""
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{secrets.token_hex(4)}"
+        target.rename(old)
+        stage.rename(target)
+        shutil.rmtree(old)
+    else:
+        stage.rename(target)
+    _fsync(target.parent)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a folder's entries (and a file's bytes) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class ExportFailed(InvalidInput):
+    """A row cannot be written back as a MongoDB document (named, with the reason)."""
+
+    code = "EXPORT_FAILED"
 
 
 def export_collection(
@@ -110,15 +193,26 @@ def export_collection(
         cur.itersize = 2000
         cur.execute(staging.export_rows(spec), {"collection": name})
         for legacy_id, data, annotations in cur:
-            _write(out, codec, codec.decode(legacy_id, data, annotations), fmt)
+            try:
+                raw = codec.decode(legacy_id, data, annotations)
+            except Exception as exc:
+                raise ExportFailed(
+                    f"{spec.table} row legacy_id {legacy_id} (collection {name}) cannot be "
+                    f"exported: {type(exc).__name__}: {exc}; nothing was written"
+                ) from exc
+            _write(out, codec, raw, fmt)
             count += 1
+        out.flush()
+        os.fsync(out.fileno())
     if fmt == "mongodump":
         metadata = {
             "indexes": LEGACY_INDEXES.get(name, [_ID]),
             "collectionName": name,
             "type": "collection",
         }
-        (target / f"{name}.metadata.json").write_bytes(orjson.dumps(metadata))
+        meta_path = target / f"{name}.metadata.json"
+        meta_path.write_bytes(orjson.dumps(metadata))
+        _fsync(meta_path)
     report.counts[name] = count
     return path
 

@@ -89,3 +89,9 @@ class DatabaseConfigError(PmoError):
 
     code = "DATABASE_CONFIG"
     status = 503
+
+
+class MigrationInProgress(Conflict):
+    """Another session holds the database's migration writer lock (one writer at a time)."""
+
+    code = "MIGRATION_IN_PROGRESS"

@@ -1,4 +1,8 @@
-"""`pmo serve`: run the web application with uvicorn."""
+"""`pmo serve`: run the web application with uvicorn.
+
+Secondary indexes a killed `pmo migrate run` left dropped (migration/deferred_indexes.py) are
+created again in a background thread while the app serves, unless a migration is running.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import uvicorn
 from pmo_playbook.cli.context import get_context
 from pmo_playbook.cli.output import say
 from pmo_playbook.db.pool import create_pool
+from pmo_playbook.migration import deferred_indexes
 from pmo_playbook.web.app import create_app
 
 app = typer.Typer(help="Serve the web application and JSON API.")
@@ -24,8 +29,11 @@ def serve(
     settings = cli.settings
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
-    pool = create_pool(cli.database_url(), settings)
+    url = cli.database_url()
+    pool = create_pool(url, settings)
     application = create_app(settings, pool=pool)
+    # indexes a killed migration load left dropped: created while the app already serves
+    deferred_indexes.restore_in_background(url)
     say(f"PMO Playbook at http://{bind_host}:{bind_port}/ (API docs at /docs); Ctrl+C stops it.")
     try:
         uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning")

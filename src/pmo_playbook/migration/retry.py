@@ -21,6 +21,7 @@ from psycopg import sql
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.migration import quarantine
 from pmo_playbook.migration.batch import prepare_batch
+from pmo_playbook.migration.exclusive import exclusive_writer
 from pmo_playbook.migration.loader import write_batch
 from pmo_playbook.migration.mapping import TableSpec
 from pmo_playbook.migration.rowcodec import RowCodec
@@ -77,9 +78,12 @@ def _retry_one(conn: psycopg.Connection[Any], entry: quarantine.QuarantinedDocum
 
 
 def retry(url: DatabaseUrl, ids: list[int] | None) -> list[RetryResult]:
-    """Retry the given open entries (all open entries when `ids` is None)."""
+    """Retry the given open entries (all open entries when `ids` is None).
+
+    Holds the migration writer lock (exclusive.py): refused while a migration runs.
+    """
     results = []
-    with open_connection(url) as conn:
+    with exclusive_writer(url, "pmo migrate quarantine retry"), open_connection(url) as conn:
         with conn.transaction():
             entries = [e for e in quarantine.list_entries(conn) if ids is None or e.id in ids]
             if ids is not None:

@@ -21,6 +21,12 @@ from pmo_playbook.db.connect import connect
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.migration import checkpoints, deferred_indexes, quarantine, staging
 from pmo_playbook.migration.checkpoints import Checkpoint
+from pmo_playbook.migration.exclusive import (
+    MIGRATE_RUN,
+    WriterLock,
+    exclusive_writer,
+    run_label,
+)
 from pmo_playbook.migration.loader import LoadOptions, load_collection
 from pmo_playbook.migration.mapping import (
     LOAD_ORDER,
@@ -78,14 +84,28 @@ def migrate(
 
     After the load, rows whose `_id` the source no longer has are reported (`extra_count`);
     with `prune` they are deleted in one transaction (or only listed when `dry_run`).
+    The whole run holds the database's migration writer lock (exclusive.py): while another
+    writer holds it, `MigrationInProgress` is raised before anything is written.
     """
-    options = options or LoadOptions()
+    with exclusive_writer(url, MIGRATE_RUN) as lock:
+        return _migrate(url, source, options or LoadOptions(), prune, lock)
+
+
+def _migrate(
+    url: DatabaseUrl,
+    source: Source,
+    options: LoadOptions,
+    prune: PruneRequest | None,
+    lock: WriterLock,
+) -> RunReport:
+    """The run itself, under the writer lock: restore, open/resume, load, catch up, report."""
     started = time.perf_counter()
     collections = sorted_collections(source)
     with open_connection(url) as conn:
         deferred_indexes.restore_all(conn)  # what a killed run left dropped, before anything
         fp = checkpoints.fingerprint(source, collections, options.include_unmapped)
         run_id, resumed, points = checkpoints.open_run(conn, source, fp, options.include_unmapped)
+        lock.announce(run_label(run_id))  # a refused writer names this run
         report = RunReport(run_id=run_id, source=source.description, resumed=resumed)
         rebuilder = deferred_indexes.Rebuilder(url)
         try:

@@ -34,8 +34,10 @@ from pmo_playbook.migration.sources.base import (
     SourceDocument,
 )
 from tests.migration.conftest import rows, source, write_dump
+from tests.migration.test_deferred_indexes import INDEXES, SECONDARY
 from tests.migration.test_resume_and_failures import _feedback, kill_mid_load
 from tests.support.cli import run_pmo
+from tests.support.pg import TestServer
 
 REFUSED = "another migration is writing to this database"
 
@@ -105,8 +107,9 @@ def test_migrate_and_retry_are_refused_while_another_session_holds_the_lock(
 ) -> None:
     dump = write_dump(tmp_path / "dump", {"message_feedback": _feedback(300)})
     assert migrate(db_url, source(dump), LoadOptions(batch_size=100)).ok
+    run_id = rows(db_url, "SELECT id FROM migration_runs")[0][0]
     with psycopg.connect(db_url.raw) as conn:  # what a killed load leaves (restored by a run)
-        dropped = deferred_indexes.defer(conn, "user_feedback", 1)
+        dropped = deferred_indexes.defer(conn, "user_feedback", run_id)
     assert dropped
     before = _state(db_url)
     with holding_lock(db_url) as pid:
@@ -234,3 +237,27 @@ def test_a_run_right_after_a_sigkill_is_not_refused(
     assert rows(db_url, "SELECT count(*), count(DISTINCT legacy_id) FROM message_feedback") == [
         (total, total)
     ]
+
+
+def test_the_lock_query_and_a_concurrent_restore_work_on_postgres_15(pg15: TestServer) -> None:
+    """pg_locks / pg_stat_activity / pg_index as read here exist alike on PostgreSQL 15."""
+    url = pg15.url(pg15.create_database())
+    with psycopg.connect(url.raw, autocommit=True) as conn:
+        assert conn.info.server_version // 10000 == 15
+        schema.apply_migrations(conn)
+        fresh = conn.execute(INDEXES, ("message_feedback",)).fetchall()
+    with psycopg.connect(url.raw) as conn:
+        run = conn.execute(
+            "INSERT INTO migration_runs (source_fingerprint, source_kind, source_description) "
+            "VALUES ('killed', 'mongodump', 'a killed run') RETURNING id"
+        ).fetchone()
+        conn.commit()
+        assert run is not None
+        dropped = deferred_indexes.defer(conn, "message_feedback", int(run[0]))
+    assert set(dropped) == SECONDARY
+    with holding_lock(url, "pg15 holder") as pid, pytest.raises(MigrationInProgress) as refused:
+        retry(url, None)
+    assert f"{REFUSED} (pg15 holder, server pid {pid}, connected " in refused.value.message
+    with psycopg.connect(url.raw, autocommit=True) as conn:
+        assert sorted(deferred_indexes.restore_concurrently(conn)) == sorted(SECONDARY)
+        assert conn.execute(INDEXES, ("message_feedback",)).fetchall() == fresh

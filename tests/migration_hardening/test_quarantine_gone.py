@@ -95,3 +95,32 @@ def test_an_entry_whose_document_was_fixed_in_the_source_is_closed_as_stored(
         ("PRO-001",),
         ("PRO-009",),
     ]
+
+
+def test_a_later_duplicate_id_is_gone_only_once_the_source_drops_it(
+    tmp_path: Path, db_url: DatabaseUrl, env_for: dict[str, str]
+) -> None:
+    """A duplicate's entry is keyed by `_id` AND position; its `_id` is still read (the first
+    document), so only the run's not re-quarantining it says it is gone."""
+    first_doc, dup = _project(1, "PRO-001"), {**_project(1, "PRO-001"), "projectName": "later"}
+    with_dup = write_dump(tmp_path / "v1", {"projects": [first_doc, _project(2, "PRO-002"), dup]})
+    report_path = tmp_path / "r.json"
+    for _ in range(2):  # the first run and a catch-up over the same source
+        done = run_pmo("migrate", "run", "--from", str(with_dup), "--report", str(report_path),
+                       env=env_for)  # fmt: skip
+        assert done.returncode == 1, done.stdout + done.stderr
+        report = json.loads(report_path.read_text())["collections"]["projects"]
+        assert len(report["quarantined_ids"]) == 1 and report["quarantined_gone_ids"] == []
+    fixed = write_dump(tmp_path / "v2", {"projects": [first_doc, _project(2, "PRO-002")]})
+    done = run_pmo("migrate", "run", "--from", str(fixed), "--report", str(report_path),
+                   env=env_for)  # fmt: skip
+    report = json.loads(report_path.read_text())["collections"]["projects"]
+    assert (report["quarantined_ids"], len(report["quarantined_gone_ids"])) == ([], 1)
+    pruned = run_pmo("migrate", "run", "--from", str(fixed), "--prune", "--yes", env=env_for)
+    assert pruned.returncode == 0, pruned.stdout + pruned.stderr
+    assert rows(db_url, "SELECT resolution FROM migration_quarantine") == [
+        ("gone from the source",)
+    ]
+    assert rows(
+        db_url, "SELECT data->>'projectName' FROM projects WHERE project_id = 'PRO-001'"
+    ) == [("Project 1",)]

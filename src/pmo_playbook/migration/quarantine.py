@@ -47,10 +47,13 @@ _OPEN_IDS = (
     "ORDER BY id"
 )
 # Open entries whose document the run did not read: deleted in the source since they were
-# quarantined. Only entries with a readable `_id` (doc_id): an entry without one is keyed by
-# its position in the source, which says nothing about whether the document is still there.
+# quarantined. Two signs, both required: the run did not quarantine the document again (every
+# run re-reads the whole source, and re-quarantining refreshes the entry's run_id), and no
+# document with the entry's `_id` was read (a later duplicate's entry carries its position in
+# its legacy_id, so for those only the first sign speaks).
 _GONE_WHERE = sql.SQL("""
- WHERE q.collection = %(collection)s AND q.resolved_at IS NULL AND q.doc_id IS NOT NULL
+ WHERE q.collection = %(collection)s AND q.resolved_at IS NULL
+   AND q.run_id IS DISTINCT FROM %(run_id)s
    AND NOT EXISTS (SELECT 1 FROM migration_run_documents d WHERE d.run_id = %(run_id)s
        AND d.collection = q.collection AND d.legacy_id = q.legacy_id)
 """)

@@ -97,17 +97,15 @@ def test_deferred_documents_are_checked_by_the_encoder(tmp_path: Path) -> None:
     assert len(encode_chunk(items[:4], codec, 0, checks_of(docs[:4])).rows) == 4
 
 
-@pytest.mark.parametrize("overlap", [True, False], ids=["two-connections", "one-connection"])
-def test_overlapped_batches_quarantine_a_key_taken_by_the_batch_before(
-    tmp_path: Path, db_url: DatabaseUrl, overlap: bool
+def test_batches_through_the_worker_quarantine_a_key_taken_by_the_batch_before(
+    tmp_path: Path, db_url: DatabaseUrl
 ) -> None:
-    """Round 4's opt-in overlap (overlap.py): batch 2 is written while batch 1 is still open.
-    A natural key that batch 1 inserts must still quarantine batch 2's document (its upsert
-    waits for batch 1's COMMIT, fails, is rolled back and written again), like one connection."""
+    """Batch 2 (encoded in the worker while batch 1 is written) reuses a natural key batch 1
+    inserted: its document is quarantined, never written over batch 1's row."""
     docs = _feedback(30)
     docs[8]["messageId"] = docs[2]["messageId"]  # batch 2 reuses batch 1's (messageId, sessionId)
     dump = write_dump(tmp_path / "dump", {"message_feedback": docs})
-    options = LoadOptions(batch_size=6, worker_threshold=0, overlap=overlap)
+    options = LoadOptions(batch_size=6, worker_threshold=0)
     report = migrate(db_url, source(dump), options)
     assert not report.ok  # a quarantined document makes the run exit 1
     assert rows(db_url, "SELECT count(*) FROM message_feedback") == [(29,)]

@@ -15,7 +15,7 @@ process reads the source and writes the previous batch; small ones inline.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -53,10 +53,6 @@ class LoadOptions:
     # Load without the target's secondary indexes (created again after) when a collection of at
     # least this many documents starts into an empty table (None: never). deferred_indexes.py.
     defer_indexes_min: int | None = DEFER_INDEXES_MIN
-    # Alternate batches between two connections (overlap.py) when a worker encodes. Off: on
-    # the benchmark's 2 shared cores it was not faster (more CPU in all); for a database on
-    # another machine, where the server's time does not compete for the loader's cores.
-    overlap: bool = False
     # COPY a first load's batches straight into the (empty at start) target table, the staging
     # path as the fallback of a batch that meets a conflict (direct.py, round 5).
     direct_copy: bool = True
@@ -108,14 +104,8 @@ def load_collection(
     point: Checkpoint,
     options: LoadOptions,
     total: int | None,
-    connect: Callable[[], psycopg.Connection[Any]] | None = None,
 ) -> Checkpoint:
-    """Stream one collection from its checkpoint to the end, batch by batch.
-
-    `connect` opens a second connection: batches then alternate between the two
-    (overlap.py). Only for a source whose reading never uses `conn` (run.py's run guard has
-    its own connection).
-    """
+    """Stream one collection from its checkpoint to the end, batch by batch."""
     codec = RowCodec(collection, spec)
     options.progress.start(collection, total, point.next_index)
     left = None if total is None else total - point.next_index
@@ -125,7 +115,7 @@ def load_collection(
         direct = _goes_direct(conn, spec, point, options)
         with deferred_checks(source):
             docs = _documents(source, collection, point, codec)
-            _load(conn, docs, encoder, codec, run_id, point, options, connect, direct)
+            _load(conn, docs, encoder, codec, run_id, point, options, direct)
     finally:
         encoder.close()
     with conn.transaction():
@@ -143,7 +133,6 @@ def _goes_direct(
 
     return (
         options.direct_copy
-        and not options.overlap
         and point.next_index == 0
         and direct.eligible(spec)
         and direct.table_is_empty(conn, spec)
@@ -158,7 +147,6 @@ def _load(
     run_id: int,
     point: Checkpoint,
     options: LoadOptions,
-    connect: Callable[[], psycopg.Connection[Any]] | None = None,
     direct: bool = False,
 ) -> None:
     """The batch loop: batch N+1 is encoded (in the worker) while batch N is written.
@@ -170,12 +158,6 @@ def _load(
     """
     rederiving = encoder.worker and worker_extract_differs(codec.spec, codec.collection)
     read_ahead = encoder.worker and not rederiving
-    if read_ahead and connect is not None and options.overlap:
-        from pmo_playbook.migration import overlap  # it builds on this module
-
-        with connect() as other:
-            overlap.load_overlapped((conn, other), docs, encoder, codec, run_id, point, options)
-        return
     started = time.perf_counter()
     chunk, error = read_chunk(docs, options.batch_size)
     if chunk:

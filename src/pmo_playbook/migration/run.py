@@ -217,10 +217,7 @@ def _load_one(
             connect=lambda: open_connection(url),
         )  # fmt: skip
         try:
-            return load_collection(
-                conn, guard, col.name, spec, run_id, point, options, col.count,
-                lambda: open_connection(url),
-            )  # fmt: skip
+            return load_collection(conn, guard, col.name, spec, run_id, point, options, col.count)
         except SourceChanged:
             report.restarted.append(col.name)
             point = Checkpoint(col.name)

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
+from pmo_playbook.migration import deferred_indexes
 from pmo_playbook.migration.sources import open_source
 from pmo_playbook.migration.sources.base import Source
 
@@ -48,3 +49,16 @@ def execute(url: DatabaseUrl, query: str, params: tuple[Any, ...] = ()) -> None:
 def env_for(db_url: DatabaseUrl) -> Iterator[dict[str, str]]:
     """Environment for a `pmo` subprocess pointed at the test database."""
     yield {"DATABASE_URL": db_url.raw, "COLUMNS": "200"}
+
+
+def defer_like_a_killed_run(url: DatabaseUrl, table: str = "message_feedback") -> set[str]:
+    """`table`'s secondary indexes dropped and recorded as a first load does, by a run that then
+    died (the record names a run, so one is made)."""
+    with psycopg.connect(url.raw) as conn:
+        run = conn.execute(
+            "INSERT INTO migration_runs (source_fingerprint, source_kind, source_description) "
+            "VALUES ('killed', 'mongodump', 'a killed run') RETURNING id"
+        ).fetchone()
+        conn.commit()
+        assert run is not None
+        return set(deferred_indexes.defer(conn, table, int(run[0])))

@@ -24,7 +24,7 @@ from pmo_playbook.migration.sources.base import (
     SourceDocument,
     SourceError,
 )
-from tests.migration.conftest import rows, source, write_dump
+from tests.migration.conftest import defer_like_a_killed_run, rows, source, write_dump
 from tests.migration.test_resume_and_failures import _feedback, kill_mid_load
 from tests.support.cli import run_pmo
 
@@ -130,15 +130,7 @@ def test_recorded_indexes_are_created_by_the_next_run_even_of_another_source(
     tmp_path: Path, db_url: DatabaseUrl
 ) -> None:
     fresh = rows(db_url, INDEXES, ("message_feedback",))
-    with psycopg.connect(db_url.raw) as conn:
-        run = conn.execute(
-            "INSERT INTO migration_runs (source_fingerprint, source_kind, "
-            "source_description) VALUES ('x', 'x', 'x') RETURNING id"
-        ).fetchone()
-        conn.commit()
-        assert run is not None
-        dropped = deferred_indexes.defer(conn, "message_feedback", int(run[0]))
-    assert set(dropped) == SECONDARY
+    assert defer_like_a_killed_run(db_url) == SECONDARY
     dump = write_dump(tmp_path / "dump", {"projects": []})
     assert migrate(db_url, source(dump)).ok
     assert rows(db_url, INDEXES, ("message_feedback",)) == fresh

@@ -33,7 +33,7 @@ from pmo_playbook.migration.sources.base import (
     SourceCollection,
     SourceDocument,
 )
-from tests.migration.conftest import rows, source, write_dump
+from tests.migration.conftest import defer_like_a_killed_run, rows, source, write_dump
 from tests.migration.test_deferred_indexes import INDEXES, SECONDARY
 from tests.migration.test_resume_and_failures import _feedback, kill_mid_load
 from tests.support.cli import run_pmo
@@ -246,15 +246,7 @@ def test_the_lock_query_and_a_concurrent_restore_work_on_postgres_15(pg15: TestS
         assert conn.info.server_version // 10000 == 15
         schema.apply_migrations(conn)
         fresh = conn.execute(INDEXES, ("message_feedback",)).fetchall()
-    with psycopg.connect(url.raw) as conn:
-        run = conn.execute(
-            "INSERT INTO migration_runs (source_fingerprint, source_kind, source_description) "
-            "VALUES ('killed', 'mongodump', 'a killed run') RETURNING id"
-        ).fetchone()
-        conn.commit()
-        assert run is not None
-        dropped = deferred_indexes.defer(conn, "message_feedback", int(run[0]))
-    assert set(dropped) == SECONDARY
+    assert defer_like_a_killed_run(url) == SECONDARY
     with holding_lock(url, "pg15 holder") as pid, pytest.raises(MigrationInProgress) as refused:
         retry(url, None)
     assert f"{REFUSED} (pg15 holder, server pid {pid}, connected " in refused.value.message

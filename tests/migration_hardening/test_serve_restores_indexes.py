@@ -23,23 +23,11 @@ import pytest
 from pmo_playbook.db.cluster import free_port
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.migration import deferred_indexes
-from tests.migration.conftest import rows
+from tests.migration.conftest import defer_like_a_killed_run, rows
 from tests.migration.test_deferred_indexes import INDEXES, SECONDARY
 from tests.migration_hardening.test_exclusive_runs import holding_lock
 
 LEDGER = "SELECT index_name FROM migration_deferred_indexes ORDER BY index_name"
-
-
-def _killed_load_state(url: DatabaseUrl) -> set[str]:
-    """message_feedback's secondary indexes dropped and recorded by a (killed) run."""
-    with psycopg.connect(url.raw) as conn:
-        run = conn.execute(
-            "INSERT INTO migration_runs (source_fingerprint, source_kind, source_description) "
-            "VALUES ('killed', 'mongodump', 'a killed run') RETURNING id"
-        ).fetchone()
-        conn.commit()
-        assert run is not None
-        return set(deferred_indexes.defer(conn, "message_feedback", int(run[0])))
 
 
 @contextmanager
@@ -81,7 +69,7 @@ def test_serve_creates_missing_deferred_indexes_in_the_background(
     tmp_path: Path, db_url: DatabaseUrl
 ) -> None:
     fresh = rows(db_url, INDEXES, ("message_feedback",))
-    assert _killed_load_state(db_url) == SECONDARY
+    assert defer_like_a_killed_run(db_url) == SECONDARY
     assert {name for name, _ in rows(db_url, INDEXES, ("message_feedback",))}.isdisjoint(SECONDARY)
     with serving(db_url, tmp_path) as out:
         deadline = time.monotonic() + 60
@@ -107,7 +95,7 @@ def _wait_until_text(out: Path, text: str, timeout: float = 30) -> None:
 
 
 def test_serve_leaves_them_to_a_running_migration(tmp_path: Path, db_url: DatabaseUrl) -> None:
-    assert _killed_load_state(db_url) == SECONDARY
+    assert defer_like_a_killed_run(db_url) == SECONDARY
     # serves at once although the lock is taken
     with holding_lock(db_url, "pmo migrate run") as pid, serving(db_url, tmp_path) as out:
         _wait_until_text(out, "not created by pmo serve")
@@ -125,7 +113,7 @@ def test_serve_leaves_them_to_a_running_migration(tmp_path: Path, db_url: Databa
 def test_an_invalid_index_counts_as_missing_and_is_built_again(db_url: DatabaseUrl) -> None:
     """An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index under the name."""
     fresh = rows(db_url, INDEXES, ("message_feedback",))
-    _killed_load_state(db_url)
+    defer_like_a_killed_run(db_url)
     with psycopg.connect(db_url.raw, autocommit=True) as conn:
         for message in ("m-1", "m-2"):  # the same session twice: a unique build fails
             conn.execute(

@@ -10,11 +10,20 @@ from pmo_playbook.db.url import DatabaseUrl, redact
 from pmo_playbook.errors import DatabaseConfigError
 
 MIN_SERVER_VERSION = 150000
+_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+               "keepalives_count": 6}  # fmt: skip
 
 
 def connection_kwargs(url: DatabaseUrl, *, connect_timeout: float = 10.0) -> dict[str, Any]:
     """Keyword arguments for psycopg.connect/ConnectionPool: pooler-safe, with a timeout."""
     kwargs: dict[str, Any] = {"connect_timeout": max(1, int(connect_timeout))}
+    # TCP keepalives (libpq's own parameters; the URL's win): an idle connection, such as the
+    # migration writer lock's session during a long run or a pooled one between requests, is
+    # kept open through NAT and load-balancer idle timeouts, and a dead peer is noticed.
+    params = url.params
+    for name, value in _KEEPALIVES.items():
+        if name not in params:
+            kwargs[name] = value
     if url.is_transaction_pooler():
         # PgBouncer/Neon in transaction mode cannot keep server-side prepared statements.
         kwargs["prepare_threshold"] = None

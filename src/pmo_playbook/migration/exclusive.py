@@ -16,6 +16,14 @@ open, and its source is read from `migration_runs`). The lock belongs to
 the session, so it ends with the connection: a SIGKILLed run never blocks the next one (its server
 session ends as soon as the socket closes; a short grace covers the moment it takes).
 
+A run checks that it still holds the lock (`WriterLock.check`): after a batch at most every
+HEARTBEAT_SECONDS, and always right before `--prune` deletes rows. A lock session that died
+(terminated by an administrator, a dropped network path, an idle timeout of something in
+between; connections keep TCP keepalives on, db/connect.py) means another writer may have
+started meanwhile, so the run STOPS (`WriterLockLost`, exit 2) after its last committed batch
+instead of writing on unprotected; the next `pmo migrate run` resumes from its checkpoints. It
+never takes the lock again by itself: a writer that ran in between may have changed the run.
+
 Behind a transaction pooler (PgBouncer, Neon `-pooler` hosts) a session-level lock is held by
 whichever server connection happened to run it and may never be released; there the lock is
 skipped with one warning (use the direct endpoint for migrations). Advisory locks are per
@@ -29,7 +37,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -37,6 +45,7 @@ import psycopg
 from pmo_playbook.db.connect import connect
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.errors import MigrationInProgress
+from pmo_playbook.migration.progress import ProgressSink
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,7 @@ log = logging.getLogger(__name__)
 WRITER_LOCK_KEY = 0x706D6F5F6D696772
 MIGRATE_RUN = "pmo migrate run"  # the purpose (application_name) of `run.migrate()`
 GRACE_SECONDS = 1.0  # a just-killed holder's server session may take a moment to end
+HEARTBEAT_SECONDS = 15.0  # how often a run checks its lock session is alive (after a batch)
 POOLER_WARNING = (
     "DATABASE_URL is a transaction pooler (PgBouncer / Neon -pooler): concurrent migration "
     "runs cannot be excluded through it; use the direct endpoint for migrations"
@@ -67,17 +77,58 @@ _RUN = "SELECT source_description FROM migration_runs WHERE id = %s"
 _RUN_LABEL = re.compile(re.escape(MIGRATE_RUN) + r" #(\d+)$")
 
 
+class WriterLockLost(MigrationInProgress):
+    """The session holding this writer's lock ended while the writer was still writing."""
+
+    code = "WRITER_LOCK_LOST"
+
+
 @dataclass
 class WriterLock:
     """This process's side of the lock: `refused_by` names the holder when it was not taken."""
 
     conn: psycopg.Connection[Any] | None  # the lock's session (None: behind a pooler, or refused)
     refused_by: str | None = None
+    _checked_at: float = field(default_factory=time.monotonic)
 
     def announce(self, name: str) -> None:
         """Rename the lock's session (its application_name), e.g. once a run has its id."""
         if self.conn is not None:
             self.conn.execute(_NAME_SESSION, (name[:63],))
+
+    def check(self, *, now: bool = False) -> None:
+        """Raise `WriterLockLost` if the lock's session has ended (at most every
+        HEARTBEAT_SECONDS unless `now`). Nothing to check behind a pooler."""
+        if self.conn is None:
+            return
+        if not now and time.monotonic() - self._checked_at < HEARTBEAT_SECONDS:
+            return
+        self._checked_at = time.monotonic()
+        try:
+            self.conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            raise WriterLockLost(
+                "this migration lost its writer lock (the session holding it ended: "
+                f"{type(exc).__name__}); it stopped after its last committed batch so that no "
+                "other writer is overlapped: run it again to resume"
+            ) from None
+
+
+class LockCheckingProgress:
+    """A progress sink that also checks the writer lock after each batch (throttled)."""
+
+    def __init__(self, inner: ProgressSink, lock: WriterLock) -> None:
+        self._inner, self._lock = inner, lock
+
+    def start(self, collection: str, total: int | None, done: int) -> None:
+        self._inner.start(collection, total, done)
+
+    def advance(self, collection: str, count: int) -> None:
+        self._inner.advance(collection, count)
+        self._lock.check()
+
+    def finish(self, collection: str) -> None:
+        self._inner.finish(collection)
 
 
 def run_label(run_id: int) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -23,6 +24,7 @@ from pmo_playbook.migration import checkpoints, deferred_indexes, quarantine, st
 from pmo_playbook.migration.checkpoints import Checkpoint
 from pmo_playbook.migration.exclusive import (
     MIGRATE_RUN,
+    LockCheckingProgress,
     WriterLock,
     exclusive_writer,
     run_label,
@@ -87,8 +89,10 @@ def migrate(
     The whole run holds the database's migration writer lock (exclusive.py): while another
     writer holds it, `MigrationInProgress` is raised before anything is written.
     """
+    options = options or LoadOptions()
     with exclusive_writer(url, MIGRATE_RUN) as lock:
-        return _migrate(url, source, options or LoadOptions(), prune, lock)
+        checked = replace(options, progress=LockCheckingProgress(options.progress, lock))
+        return _migrate(url, source, checked, prune, lock)
 
 
 def _migrate(
@@ -113,7 +117,7 @@ def _migrate(
                 conn, source, collections, run_id, points, options, report, rebuilder, url
             )
             rebuilder.finish()  # every index back before the final counts and reports
-            extras = _catch_up(conn, run_id, loaded, report, prune)
+            extras = _catch_up(conn, run_id, loaded, report, prune, lock)
             for name, spec, point in loaded:
                 report.collections.append(
                     collection_report(conn, name, spec, point, extras, run_id)
@@ -231,6 +235,7 @@ def _catch_up(
     loaded: list[tuple[str, TableSpec, Checkpoint]],
     report: RunReport,
     prune: PruneRequest | None,
+    lock: WriterLock,
 ) -> dict[str, Extras]:
     """Rows the source no longer has, per first source collection of each target; prune them."""
     groups = group_targets([(name, spec) for name, spec, _ in loaded])
@@ -249,6 +254,7 @@ def _catch_up(
     if prune.dry_run or not prune.confirm(found):
         report.pruned = {}
         return by_collection
+    lock.check(now=True)  # deleting rows: only while surely the one writer
     with conn.transaction():
         report.pruned, report.quarantine_closed = delete_extras(conn, run_id, groups)
     return {name: Extras(e.table, e.collections) for name, e in by_collection.items()}

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pmo_playbook.db.url import DatabaseUrl
+from pmo_playbook.migration.reverse import export
 from tests.migration.conftest import execute, rows
 from tests.support.cli import run_pmo
 
@@ -59,8 +62,9 @@ def test_a_destination_with_files_is_refused_and_replaced_only_on_purpose(
     assert not stale.exists()
     for path in source_files.glob("*.bson"):
         assert (out / "pmo_playbook" / path.name).read_bytes() == path.read_bytes(), path.name
-    # No hidden partial or old folders remain beside it.
+    # No hidden partial folder remains, beside it or inside it.
     assert sorted(p.name for p in out.iterdir()) == ["pmo_playbook"]
+    assert not [p for p in (out / "pmo_playbook").iterdir() if p.name.startswith(".")]
 
 
 def test_overwrite_never_deletes_what_an_export_does_not_write(
@@ -76,3 +80,38 @@ def test_overwrite_never_deletes_what_an_export_does_not_write(
     assert done.returncode == 2 and "notes.txt" in done.stderr, done.stderr
     assert notes.read_text() == "not an export"
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_an_export_into_the_current_empty_folder_keeps_that_folder(
+    db_url: DatabaseUrl,
+    fixtures_dir: Path,
+    tmp_path: Path,
+    env_for: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--to .`: the folder a shell stands in is filled, never renamed away and replaced."""
+    source_files = _migrate_fixture(fixtures_dir, env_for)
+    here = tmp_path / "here"
+    here.mkdir()
+    inode = here.stat().st_ino
+    monkeypatch.chdir(here)
+    export(db_url, Path("."), fmt="mongoexport")
+    assert Path.cwd().stat().st_ino == inode == here.stat().st_ino
+    names = sorted(p.name for p in here.iterdir())
+    assert names == sorted(f"{p.stem}.json" for p in source_files.glob("*.bson"))
+
+
+def test_overwrite_clears_what_a_killed_export_left_inside(
+    db_url: DatabaseUrl, fixtures_dir: Path, tmp_path: Path, env_for: dict[str, str]
+) -> None:
+    source_files = _migrate_fixture(fixtures_dir, env_for)
+    out = tmp_path / "rollback"
+    export(db_url, out)
+    leftover = out / "pmo_playbook" / ".pmo-export-partial-dead"  # SIGKILL: no cleanup ran
+    leftover.mkdir()
+    (leftover / "projects.bson").write_bytes(b"partial")
+    export(db_url, out, overwrite=True)
+    written = sorted(p.name for p in (out / "pmo_playbook").iterdir())
+    assert written == sorted(
+        n for p in source_files.glob("*.bson") for n in (p.name, f"{p.stem}.metadata.json")
+    )

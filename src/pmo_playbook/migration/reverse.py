@@ -7,10 +7,10 @@ a server-side cursor in insertion order (`ORDER BY id`), so memory stays bounded
 collection comes out in its source order, byte for byte.
 
 An export is what a rollback restores, so it is all or nothing: every table is read in ONE
-read-only REPEATABLE READ transaction (one snapshot, even while the application writes), the
-files are written and fsynced into a hidden folder beside the destination, and only a complete
-export is renamed into place. An interrupted or failed export leaves nothing at the destination
-that `mongorestore` could take for a dump. The destination must be empty, or hold only files an
+read-only REPEATABLE READ transaction (one snapshot, even while the application writes), and
+the files are written into a hidden folder and published only when complete
+(staged_folder.py). An interrupted or failed export leaves nothing at the destination that
+`mongorestore` could take for a dump. The destination must be empty, or hold only files an
 export writes and be replaced on purpose (`overwrite`): stale collection files of an earlier
 export mixed into a new one would be restored too.
 """
@@ -18,8 +18,6 @@ export mixed into a new one would be restored too.
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -34,6 +32,7 @@ from pmo_playbook.migration import staging
 from pmo_playbook.migration.mapping import SPECS, TableSpec, unmapped_spec
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.run import open_connection
+from pmo_playbook.migration.staged_folder import check_destination, fsync_file, staged
 
 FORMATS = ("mongodump", "mongoexport")
 _UNMAPPED = "SELECT DISTINCT collection FROM legacy_documents ORDER BY collection"
@@ -107,72 +106,19 @@ def export(
     """
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown export format {fmt!r} (use mongodump or mongoexport)")
-    target = folder / database if fmt == "mongodump" else folder
-    _check_destination(target, overwrite)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    stage = target.parent / f".{target.name}.partial-{secrets.token_hex(4)}"
-    stage.mkdir()
-    try:
-        report = ExportReport(folder=str(target), format=fmt)
-        with open_connection(url) as conn:
-            conn.isolation_level = IsolationLevel.REPEATABLE_READ
-            conn.read_only = True
-            with conn.transaction():
-                names = [r[0] for r in conn.execute(_UNMAPPED).fetchall()]
-                specs = [*SPECS, *(unmapped_spec(n) for n in names)]
-                for spec in specs:
-                    path = export_collection(conn, spec, stage, fmt, report)
-                    report.files.append(str(target / path.name))
-        _fsync(stage)
-        _put_in_place(stage, target)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+    target = (folder / database if fmt == "mongodump" else folder).resolve()
+    check_destination(target, overwrite)
+    report = ExportReport(folder=str(target), format=fmt)
+    with staged(target) as stage, open_connection(url) as conn:
+        conn.isolation_level = IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        with conn.transaction():
+            names = [r[0] for r in conn.execute(_UNMAPPED).fetchall()]
+            specs = [*SPECS, *(unmapped_spec(n) for n in names)]
+            for spec in specs:
+                path = export_collection(conn, spec, stage, fmt, report)
+                report.files.append(str(target / path.name))
     return report
-
-
-_EXPORT_SUFFIXES = (".bson", ".metadata.json", ".json")
-
-
-def _check_destination(target: Path, overwrite: bool) -> None:
-    """Refuse a destination that holds anything, unless replacing an earlier export."""
-    if target.exists() and not target.is_dir():
-        raise InvalidInput(f"export destination {target} exists and is not a folder")
-    held = sorted(target.iterdir()) if target.is_dir() else []
-    if not held:
-        return
-    if not overwrite:
-        raise InvalidInput(
-            f"export destination {target} is not empty ({len(held)} entries, e.g. "
-            f"{held[0].name}): choose a new folder, or --overwrite to replace an earlier export"
-        )
-    foreign = [p for p in held if not p.is_file() or not p.name.endswith(_EXPORT_SUFFIXES)]
-    if foreign:
-        raise InvalidInput(
-            f"refusing to replace {target}: it holds {foreign[0].name}, which an export does "
-            "not write (only <collection>.bson, .metadata.json and .json files are replaced)"
-        )
-
-
-def _put_in_place(stage: Path, target: Path) -> None:
-    """Rename the complete export into place (the previous one out of the way first)."""
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{secrets.token_hex(4)}"
-        target.rename(old)
-        stage.rename(target)
-        shutil.rmtree(old)
-    else:
-        stage.rename(target)
-    _fsync(target.parent)
-
-
-def _fsync(path: Path) -> None:
-    """Flush a folder's entries (and a file's bytes) to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class ExportFailed(InvalidInput):
@@ -212,7 +158,7 @@ def export_collection(
         }
         meta_path = target / f"{name}.metadata.json"
         meta_path.write_bytes(orjson.dumps(metadata))
-        _fsync(meta_path)
+        fsync_file(meta_path)
     report.counts[name] = count
     return path
 

@@ -89,3 +89,19 @@ def test_catch_up_reports_deleted_documents_and_prune_deletes_them(
     left = [r[0] for r in rows(db_url, "SELECT legacy_id FROM projects ORDER BY legacy_id")]
     assert left == sorted(str(d["_id"]) for d in later)
     assert run_pmo("migrate", "verify", "--from", str(second), env=env_for).returncode == 0
+
+
+def test_a_report_path_in_a_missing_folder_is_refused_before_the_load(
+    tmp_path: Path, db_url: DatabaseUrl, env_for: dict[str, str]
+) -> None:
+    dump = write_dump(tmp_path / "v1", {"projects": [_project(i) for i in range(3)]})
+    target = tmp_path / "no-such-folder" / "r.json"
+    done = run_pmo("migrate", "run", "--from", str(dump), "--report", str(target), env=env_for)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"folder {target.parent} does not exist" in done.stderr
+    assert rows(db_url, "SELECT count(*) FROM migration_runs") == [(0,)]
+    good = tmp_path / "r.json"
+    done = run_pmo("migrate", "run", "--from", str(dump), "--report", str(good), env=env_for)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(good.read_text())["collections"]["projects"]["inserted"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "v1"]  # no partial left

@@ -112,14 +112,18 @@ def run_cmd(
     cli = get_context(ctx)
     url = cli.database_url()
     request = PruneRequest(dry_run=dry_run, confirm=_confirm_prune(yes)) if prune else None
+    if report and not report.parent.is_dir():  # before the load, not after a long one
+        raise InvalidInput(f"--report {report}: folder {report.parent} does not exist")
     with _source(ctx, from_, fmt) as source, RichProgress() as progress:
         options = LoadOptions(
             batch_size=batch_size, include_unmapped=include_unmapped, progress=progress
         )
         result = migrate(url, source, options, prune=request)
-    if report:
-        report.write_bytes(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2))
     _show_run(result)
+    if report:  # whole or not at all: written beside it, then renamed over it
+        partial = report.with_name(f".{report.name}.partial")
+        partial.write_bytes(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2))
+        partial.replace(report)
     if result.prune_refused:
         raise PruneRefused(f"--prune refused: {result.prune_refused}")
     if not result.ok:

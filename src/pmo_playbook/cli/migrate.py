@@ -22,6 +22,7 @@ from pmo_playbook.migration.retry import retry as retry_entries
 from pmo_playbook.migration.reverse import export as export_rows
 from pmo_playbook.migration.run import migrate, open_connection
 from pmo_playbook.migration.sources.base import Source
+from pmo_playbook.migration.status import migration_status
 from pmo_playbook.migration.verify import verify as verify_source
 
 app = typer.Typer(
@@ -222,6 +223,37 @@ def verify_cmd(
                      f"{c.updated_at_drift_count} rows (drift, not a failure)")  # fmt: skip
     if not result.ok:
         raise typer.Exit(1)
+
+
+@app.command("status")
+def status_cmd(
+    ctx: typer.Context,
+    last: int = typer.Option(5, "--last", min=1, help="How many of the newest runs to show."),
+    as_json: bool = JSON,
+) -> None:
+    """Where migrations stand: the writer lock, the newest runs and their checkpoints, the
+    open quarantine and indexes a killed load left missing. Reads only."""
+    with open_connection(get_context(ctx).database_url()) as conn:
+        result = migration_status(conn, last)
+    if as_json:
+        emit_json(result.as_json())
+        return
+    say(f"Writer lock: {result.writer or 'free (no migration is writing)'}")
+    if not result.runs:
+        say("No migration run yet.")
+    for run in result.runs:
+        until = f" → {run.finished_at:%Y-%m-%d %H:%M:%S}" if run.finished_at else ""
+        say(f"run {run.id}  {run.state}  {run.source_kind} {run.source}")
+        say(f"    {run.started_at:%Y-%m-%d %H:%M:%S %Z}{until}")
+        for c in run.collections:
+            mark = "done" if c.done else f"at document {c.handled}"
+            say(f"    {c.collection}: {mark}; inserted {c.inserted}, updated {c.updated}, "
+                f"unchanged {c.unchanged}, quarantined {c.quarantined} "
+                f"(checkpoint {c.checkpoint_at:%H:%M:%S})")  # fmt: skip
+    for collection, count in result.open_quarantine.items():
+        bad(f"quarantine: {count} open {collection} entries (pmo migrate quarantine list)")
+    for index, table in result.missing_indexes:
+        bad(f"missing index {index} on {table} (the next pmo migrate run or pmo serve creates it)")
 
 
 @app.command("export")

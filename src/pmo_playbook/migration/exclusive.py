@@ -38,6 +38,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -206,19 +207,40 @@ def _unlock(conn: psycopg.Connection[Any]) -> None:
 
 def describe_holder(conn: psycopg.Connection[Any]) -> str:
     """Who holds the writer lock: its session (name, server pid, since) and its run, if one."""
+    holder = current_holder(conn)  # None: released in between, or not visible to this user
+    return str(holder) if holder else "held by another session"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The session holding the writer lock, and the run it is, when it is a run."""
+
+    pid: int
+    name: str  # its application_name
+    since: datetime | None
+    run_id: int | None
+    source: str | None
+
+    def __str__(self) -> str:
+        parts = [self.name or "unnamed session", f"server pid {self.pid}"]
+        if self.since is not None:
+            parts.append(f"connected {self.since:%Y-%m-%d %H:%M:%S %Z}".strip())
+        if self.source is not None:
+            parts.append(f"source {self.source}")
+        return ", ".join(parts)
+
+
+def current_holder(conn: psycopg.Connection[Any]) -> Holder | None:
+    """The session holding the writer lock now, or None when it is free."""
     high, low = WRITER_LOCK_KEY >> 32, WRITER_LOCK_KEY & 0xFFFFFFFF
     row = conn.execute(_HOLDER, (high, low)).fetchone()
-    if row is None:  # released in between, or not visible to this user
-        return "held by another session"
-    pid, app, since = row[0], row[1] or "", row[2]
-    parts = [app or "unnamed session", f"server pid {pid}"]
-    if since is not None:
-        parts.append(f"connected {since:%Y-%m-%d %H:%M:%S %Z}".strip())
-    label = _RUN_LABEL.match(app)
-    source = _run_source(conn, int(label.group(1))) if label else None
-    if source is not None:
-        parts.append(f"source {source}")
-    return ", ".join(parts)
+    if row is None:
+        return None
+    name = row[1] or ""
+    label = _RUN_LABEL.match(name)
+    run_id = int(label.group(1)) if label else None
+    source = _run_source(conn, run_id) if run_id is not None else None
+    return Holder(int(row[0]), name, row[2], run_id, source)
 
 
 def _run_source(conn: psycopg.Connection[Any], run_id: int) -> str | None:

@@ -242,8 +242,8 @@ def status_cmd(
     if not result.runs:
         say("No migration run yet.")
     for run in result.runs:
-        until = f" → {run.finished_at:%Y-%m-%d %H:%M:%S}" if run.finished_at else ""
-        say(f"run {run.id}  {run.state}  {run.source_kind} {run.source}")
+        until = f" → {run.finished_at:%Y-%m-%d %H:%M:%S %Z}" if run.finished_at else ""
+        say(f"run {run.id}  {run.state}  {run.source}")
         say(f"    {run.started_at:%Y-%m-%d %H:%M:%S %Z}{until}")
         for c in run.collections:
             mark = "done" if c.done else f"at document {c.handled}"

@@ -115,3 +115,15 @@ def test_overwrite_clears_what_a_killed_export_left_inside(
     assert written == sorted(
         n for p in source_files.glob("*.bson") for n in (p.name, f"{p.stem}.metadata.json")
     )
+
+
+def test_a_destination_that_cannot_be_written_is_one_line_exit_2(
+    db_url: DatabaseUrl, fixtures_dir: Path, tmp_path: Path, env_for: dict[str, str]
+) -> None:
+    _migrate_fixture(fixtures_dir, env_for)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = run_pmo("migrate", "export", "--to", str(blocker / "sub"), env=env_for)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"cannot write the export to {blocker / 'sub' / 'pmo_playbook'}" in done.stderr
+    assert blocker.read_text() == "not a folder"

@@ -48,20 +48,33 @@ def check_destination(target: Path, overwrite: bool) -> None:
 
 @contextmanager
 def staged(target: Path) -> Iterator[Path]:
-    """An empty hidden folder to write the export into; published at `target` on success."""
-    if target.exists():
-        stage = target / f"{PARTIAL}{secrets.token_hex(4)}"
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        stage = target.parent / f".{target.name}{PARTIAL}{secrets.token_hex(4)}"
-    stage.mkdir()
+    """An empty hidden folder to write the export into; published at `target` on success.
+
+    A file-system error (no permission, disk full) becomes one line naming the destination.
+    """
+    try:
+        if target.exists():
+            stage = target / f"{PARTIAL}{secrets.token_hex(4)}"
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            stage = target.parent / f".{target.name}{PARTIAL}{secrets.token_hex(4)}"
+        stage.mkdir()
+    except OSError as exc:
+        raise _cannot_write(target, exc) from exc
     try:
         yield stage
         _fsync(stage)
         _publish(stage, target)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(stage, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _cannot_write(target, exc) from exc
         raise
+
+
+def _cannot_write(target: Path, exc: OSError) -> InvalidInput:
+    reason = exc.strerror or str(exc)
+    return InvalidInput(f"cannot write the export to {target}: {reason}; nothing was written")
 
 
 def _publish(stage: Path, target: Path) -> None:

@@ -8,8 +8,6 @@ quarantine retry, the transaction-pooler branch, and a run right after a SIGKILL
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,15 +25,10 @@ from pmo_playbook.migration.loader import LoadOptions
 from pmo_playbook.migration.report import RunReport
 from pmo_playbook.migration.retry import retry
 from pmo_playbook.migration.run import migrate
-from pmo_playbook.migration.sources.base import (
-    ResumePoint,
-    Source,
-    SourceCollection,
-    SourceDocument,
-)
 from tests.migration.conftest import defer_like_a_killed_run, rows, source, write_dump
 from tests.migration.test_deferred_indexes import INDEXES, SECONDARY
 from tests.migration.test_resume_and_failures import _feedback, kill_mid_load
+from tests.migration_hardening.paused_run import paused_run
 from tests.support.cli import run_pmo
 from tests.support.pg import TestServer
 
@@ -128,59 +121,10 @@ def test_migrate_and_retry_are_refused_while_another_session_holds_the_lock(
     assert rows(db_url, "SELECT count(*) FROM migration_deferred_indexes") == [(0,)]
 
 
-class _PausedAfter:
-    """A real mongodump source that blocks after `n` documents until `resume` is set."""
-
-    def __init__(self, inner: Source, n: int) -> None:
-        self.inner, self.n = inner, n
-        self.kind, self.description = inner.kind, inner.description
-        self.reached, self.resume = threading.Event(), threading.Event()
-
-    def collections(self) -> list[SourceCollection]:
-        return self.inner.collections()
-
-    def documents(
-        self, collection: str, resume: ResumePoint | None = None
-    ) -> Iterator[SourceDocument]:
-        for i, doc in enumerate(self.inner.documents(collection, resume)):
-            if i == self.n:
-                self.reached.set()
-                assert self.resume.wait(120), "never resumed"
-            yield doc
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def _wait_for(check: Any, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_a_second_run_of_the_same_source_is_refused_while_the_first_is_loading(
     tmp_path: Path, db_url: DatabaseUrl
 ) -> None:
-    total = 2000
-    dump = write_dump(tmp_path / "dump", {"message_feedback": _feedback(total)})
-    # the loader reads batch N+1 before committing batch N: blocking inside the third batch
-    # leaves exactly the first one committed
-    paused = _PausedAfter(source(dump), 1200)
-    results: list[RunReport | BaseException] = []
-
-    def first() -> None:
-        try:
-            results.append(migrate(db_url, paused, LoadOptions(batch_size=500)))
-        except BaseException as exc:
-            results.append(exc)
-
-    thread = threading.Thread(target=first, daemon=True)
-    thread.start()
-    try:
-        assert paused.reached.wait(60)
-        checkpoint = "SELECT next_index FROM migration_checkpoints"
-        _wait_for(lambda: rows(db_url, checkpoint) == [(500,)])  # batch 1 committed, then stuck
+    with paused_run(tmp_path, db_url) as first:
         before = _state(db_url)
         run_id = before[0][0][0]
         held = rows(
@@ -191,21 +135,18 @@ def test_a_second_run_of_the_same_source_is_refused_while_the_first_is_loading(
         )
         assert held == [(f"pmo migrate run #{run_id}",)]  # the documented pg_locks view
         with pytest.raises(MigrationInProgress) as refused:
-            migrate(db_url, source(dump), LoadOptions(batch_size=500))
+            migrate(db_url, source(first.dump), LoadOptions(batch_size=500))
         message = refused.value.message
         assert message.startswith(f"{REFUSED} (pmo migrate run #{run_id}, server pid ")
-        assert f"source {paused.description})" in message
+        assert f"source {first.source.description})" in message
         assert _state(db_url) == before
-    finally:
-        paused.resume.set()
-        thread.join(120)
-    report = results[0]
+        report = first.finish()
     assert isinstance(report, RunReport) and report.ok, report
     assert report.quarantined == 0  # no `_id` taken for a duplicate by a second writer
     assert rows(db_url, "SELECT count(*), count(DISTINCT legacy_id) FROM message_feedback") == [
-        (total, total)
+        (2000, 2000)
     ]
-    after = migrate(db_url, source(dump), LoadOptions(batch_size=500))  # lock released
+    after = migrate(db_url, source(first.dump), LoadOptions(batch_size=500))  # lock released
     assert after.ok and not after.changed
 
 

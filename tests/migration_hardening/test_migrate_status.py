@@ -7,16 +7,13 @@ mid-load in a thread, the killed one is a real `pmo migrate run` subprocess ende
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.run import migrate
-from tests.migration.conftest import rows, source, write_dump
+from tests.migration.conftest import rows, write_dump
 from tests.migration.test_resume_and_failures import _feedback, kill_mid_load
-from tests.migration_hardening.test_exclusive_runs import _PausedAfter, _wait_for
+from tests.migration_hardening.paused_run import paused_run
 from tests.support.cli import run_pmo
 
 
@@ -30,15 +27,7 @@ def _status(env: dict[str, str]) -> dict[str, Any]:
 def test_a_live_run_is_shown_with_its_writer_and_checkpoint(
     tmp_path: Path, db_url: DatabaseUrl, env_for: dict[str, str]
 ) -> None:
-    dump = write_dump(tmp_path / "dump", {"message_feedback": _feedback(2000)})
-    paused = _PausedAfter(source(dump), 1200)
-    thread = threading.Thread(
-        target=lambda: migrate(db_url, paused, LoadOptions(batch_size=500)), daemon=True
-    )
-    thread.start()
-    try:
-        assert paused.reached.wait(60)
-        _wait_for(lambda: rows(db_url, "SELECT next_index FROM migration_checkpoints") == [(500,)])
+    with paused_run(tmp_path, db_url) as first:
         status = _status(env_for)
         (run,) = status["runs"]
         assert status["writer"].startswith(f"pmo migrate run #{run['id']}, server pid ")
@@ -49,9 +38,7 @@ def test_a_live_run_is_shown_with_its_writer_and_checkpoint(
             500,
             False,
         )
-    finally:
-        paused.resume.set()
-        thread.join(120)
+        first.finish()
     status = _status(env_for)
     assert status["writer"] is None
     assert status["runs"][0]["state"] == "finished"

@@ -6,7 +6,6 @@ the lock's session is ended with pg_terminate_backend on the test's real Postgre
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,11 +15,10 @@ from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.migration import exclusive
 from pmo_playbook.migration.exclusive import WriterLockLost
 from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.report import RunReport
 from pmo_playbook.migration.run import migrate
-from tests.migration.conftest import execute, rows, source, write_dump
-from tests.migration.test_resume_and_failures import _feedback
-from tests.migration_hardening.test_exclusive_runs import _PausedAfter, _wait_for, holding_lock
+from tests.migration.conftest import execute, rows, source
+from tests.migration_hardening.paused_run import paused_run, wait_for
+from tests.migration_hardening.test_exclusive_runs import holding_lock
 
 LOCK_PID = (
     "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 1886220127 "
@@ -32,43 +30,22 @@ def test_a_run_stops_when_its_lock_session_ends_and_the_next_run_resumes(
     tmp_path: Path, db_url: DatabaseUrl, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(exclusive, "HEARTBEAT_SECONDS", 0.0)  # check after every batch
-    total = 2000
-    dump = write_dump(tmp_path / "dump", {"message_feedback": _feedback(total)})
-    paused = _PausedAfter(source(dump), 1200)  # batch 1 committed, batch 2 read, then stuck
-    results: list[RunReport | BaseException] = []
-
-    def first() -> None:
-        try:
-            results.append(migrate(db_url, paused, LoadOptions(batch_size=500)))
-        except BaseException as exc:
-            results.append(exc)
-
-    thread = threading.Thread(target=first, daemon=True)
-    thread.start()
-    try:
-        assert paused.reached.wait(60)
-        _wait_for(lambda: rows(db_url, "SELECT next_index FROM migration_checkpoints") == [(500,)])
+    with paused_run(tmp_path, db_url) as first:  # batch 1 committed, batch 2 read
         ((pid,),) = rows(db_url, LOCK_PID)
         execute(db_url, "SELECT pg_terminate_backend(%s)", (pid,))
-        _wait_for(lambda: rows(db_url, LOCK_PID) == [])
+        wait_for(lambda: rows(db_url, LOCK_PID) == [])
         with holding_lock(db_url, "a second writer"):  # what the lost lock would let in
-            paused.resume.set()
-            thread.join(120)
-            assert not thread.is_alive()
-            (outcome,) = results
+            outcome = first.finish()
             assert isinstance(outcome, WriterLockLost), outcome
             assert "lost its writer lock" in outcome.message and "resume" in outcome.message
             # It stopped right after the batch it was committing: no later batch was written.
             assert rows(db_url, "SELECT next_index FROM migration_checkpoints") == [(1000,)]
             assert rows(db_url, "SELECT count(*) FROM message_feedback") == [(1000,)]
             assert rows(db_url, "SELECT status FROM migration_runs") == [("failed",)]
-    finally:
-        paused.resume.set()
-        thread.join(120)
-    again = migrate(db_url, source(dump), LoadOptions(batch_size=500))
+    again = migrate(db_url, source(first.dump), LoadOptions(batch_size=500))
     assert again.ok and again.resumed
     assert rows(db_url, "SELECT count(*), count(DISTINCT legacy_id) FROM message_feedback") == [
-        (total, total)
+        (2000, 2000)
     ]
 
 

@@ -291,16 +291,9 @@ def finish_batch(
 
 def write_batch(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None) -> dict[str, int]:
     """Stage, quarantine conflicts, upsert, read back, compare, record: the caller's transaction."""
-    counts, entries = stage_batch(conn, batch, run_id)
+    counts, entries = check_batch(send_batch(conn, batch, run_id))
     quarantine.record(conn, run_id, entries)
     return counts
-
-
-def stage_batch(
-    conn: psycopg.Connection[Any], batch: Batch, run_id: int | None, *, begin: bool = False
-) -> tuple[dict[str, int], list[quarantine.Entry]]:
-    """Stage, quarantine conflicts, upsert, read back and compare (the entries are not written)."""
-    return check_batch(send_batch(conn, batch, run_id, begin=begin))
 
 
 @dataclass

@@ -32,7 +32,7 @@ from pmo_playbook.migration import staging
 from pmo_playbook.migration.mapping import SPECS, TableSpec, unmapped_spec
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.run import open_connection
-from pmo_playbook.migration.staged_folder import check_destination, fsync_file, staged
+from pmo_playbook.migration.staged_folder import check_destination, fsync, staged
 
 FORMATS = ("mongodump", "mongoexport")
 _UNMAPPED = "SELECT DISTINCT collection FROM legacy_documents ORDER BY collection"
@@ -158,7 +158,7 @@ def export_collection(
         }
         meta_path = target / f"{name}.metadata.json"
         meta_path.write_bytes(orjson.dumps(metadata))
-        fsync_file(meta_path)
+        fsync(meta_path)
     report.counts[name] = count
     return path
 

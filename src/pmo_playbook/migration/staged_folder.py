@@ -63,7 +63,7 @@ def staged(target: Path) -> Iterator[Path]:
         raise _cannot_write(target, exc) from exc
     try:
         yield stage
-        _fsync(stage)
+        fsync(stage)
         _publish(stage, target)
     except BaseException as exc:
         shutil.rmtree(stage, ignore_errors=True)
@@ -80,7 +80,7 @@ def _cannot_write(target: Path, exc: OSError) -> InvalidInput:
 def _publish(stage: Path, target: Path) -> None:
     if stage.parent != target:
         stage.rename(target)
-        _fsync(target.parent)
+        fsync(target.parent)
         return
     for old in target.iterdir():
         if _ours(old) and old != stage:  # left by an export killed before its cleanup
@@ -90,7 +90,7 @@ def _publish(stage: Path, target: Path) -> None:
     for new in stage.iterdir():
         os.replace(new, target / new.name)
     stage.rmdir()
-    _fsync(target)
+    fsync(target)
 
 
 def _ours(path: Path) -> bool:
@@ -101,12 +101,8 @@ def _export_file(path: Path) -> bool:
     return path.is_file() and path.name.endswith(EXPORT_SUFFIXES)
 
 
-def fsync_file(path: Path) -> None:
-    """Flush a file's bytes to disk."""
-    _fsync(path)
-
-
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush a file's bytes, or a folder's entries, to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

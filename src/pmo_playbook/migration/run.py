@@ -278,6 +278,7 @@ def collection_report(
          if collection in e.collections),
         [],
     )  # fmt: skip
+    gone_set = set(gone)
     with conn.transaction():
         skipped = duplicates_skipped(conn, run_id, collection)
         row = conn.execute(staging.count_rows(spec), {"collection": collection}).fetchone()
@@ -296,7 +297,7 @@ def collection_report(
         seconds=point.seconds,
         source_count=point.read + skipped,
         row_count=int(row[0]) if row else 0,
-        quarantined_ids=[i for i in open_ids if i not in gone],
+        quarantined_ids=[i for i in open_ids if i not in gone_set],
         quarantined_gone_ids=gone,
         extra_count=extra.count,
         extra_ids=extra.legacy_ids,

@@ -15,7 +15,7 @@ from bson.timestamp import Timestamp
 
 from pmo_playbook.documents.registry import shape_of
 from pmo_playbook.errors import InvalidInput
-from pmo_playbook.migration.codec import (
+from pmo_playbook.migration.codec.document import (
     UnencodableDocument,
     canonical_ejson,
     decode_document,
@@ -248,7 +248,7 @@ def test_year_one_date_is_zero_padded_and_round_trips() -> None:
     import bson as _bson
 
     from pmo_playbook.documents.registry import shape_of
-    from pmo_playbook.migration.codec import decode_document, encode_document
+    from pmo_playbook.migration.codec.document import decode_document, encode_document
 
     raw = _bson.encode({"_id": 1, "createdAt": _bson.DatetimeMS(-62135596800000)})
     shape = shape_of("chat_histories")

@@ -24,8 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pmo_playbook.documents.registry import COLLECTIONS, shape_of
-from pmo_playbook.migration import codec
-from pmo_playbook.migration.fastpath import canonical, encode_fast, unsafe_for_jsonb
+from pmo_playbook.migration.codec import document as codec
+from pmo_playbook.migration.codec.fastpath import canonical, encode_fast, unsafe_for_jsonb
 from tests.migration_codec.bson_gen import bson_documents
 
 _KEYS = st.sampled_from(

@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 
 from pmo_playbook.documents.registry import shape_of
 from pmo_playbook.documents.registry.shape import Node
-from pmo_playbook.migration.codec import canonical_ejson, decode_document, encode_document
+from pmo_playbook.migration.codec.document import canonical_ejson, decode_document, encode_document
 from tests.migration_codec.bson_gen import cstring, document, split_bson_file, string
 
 BSONDUMP_FILES = ["all_types.bson", "all_in_one_doc.bson", "deep_nested.bson", "sample.bson"]

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from psycopg.types.json import Jsonb
 
 from pmo_playbook.documents.registry import shape_of
-from pmo_playbook.migration.codec import decode_document, encode_document
+from pmo_playbook.migration.codec.document import decode_document, encode_document
 from tests.migration_codec.bson_gen import bson_documents
 
 CHAT = shape_of("chat_histories")

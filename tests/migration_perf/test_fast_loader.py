@@ -19,14 +19,15 @@ from bson import Decimal128, Int64, ObjectId
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.documents.registry import shape_of
 from pmo_playbook.documents.registry.columns import Rejected
-from pmo_playbook.migration import codec, pipeline
-from pmo_playbook.migration.batch import encode_chunk, prepare_batch, rederive
-from pmo_playbook.migration.fastpath import canonical, encode_natural
-from pmo_playbook.migration.loader import LoadOptions
+from pmo_playbook.migration.codec import document as codec
+from pmo_playbook.migration.codec.fastpath import canonical, encode_natural
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.load import pipeline
+from pmo_playbook.migration.load.batch import encode_chunk, prepare_batch, rederive
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.mapping import spec_for
-from pmo_playbook.migration.reverse import export
-from pmo_playbook.migration.rowcodec import RowCodec
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.reverse.export import export
 from pmo_playbook.migration.sources.base import SourceDocument, SourceError
 from tests.migration.conftest import rows, source, write_dump
 

@@ -9,7 +9,7 @@ from pmo_playbook.cli.output import bad, ok, say
 from pmo_playbook.db import schema
 from pmo_playbook.db.embedded import embedded_cluster, uses_embedded
 from pmo_playbook.errors import DatabaseConfigError, PmoError
-from pmo_playbook.migration import deferred_indexes
+from pmo_playbook.migration.load import deferred_indexes
 from pmo_playbook.services.db_check import run_db_check
 
 app = typer.Typer(

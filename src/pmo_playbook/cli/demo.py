@@ -22,9 +22,9 @@ import typer
 from pmo_playbook.cli.context import CliContext, get_context
 from pmo_playbook.cli.output import bad, ok, say
 from pmo_playbook.db import schema
-from pmo_playbook.migration import checkpoints
-from pmo_playbook.migration.mapping import SPECS
-from pmo_playbook.migration.run import migrate, sorted_collections
+from pmo_playbook.migration.load import checkpoints
+from pmo_playbook.migration.load.run import migrate
+from pmo_playbook.migration.mapping import SPECS, sorted_collections
 from pmo_playbook.migration.sources import open_source
 from pmo_playbook.services.db_check import run_db_check
 from pmo_playbook.services.users import ensure_demo_admin

@@ -12,7 +12,7 @@ import uvicorn
 from pmo_playbook.cli.context import get_context
 from pmo_playbook.cli.output import say
 from pmo_playbook.db.pool import create_pool
-from pmo_playbook.migration import deferred_indexes
+from pmo_playbook.migration.load import deferred_indexes
 from pmo_playbook.web.app import create_app
 
 app = typer.Typer(help="Serve the web application and JSON API.")

@@ -12,6 +12,7 @@ from typing import Any
 
 from pmo_playbook.documents.registry import COLLECTIONS, collection
 from pmo_playbook.documents.registry.columns import Column, TableSpec, timestamps
+from pmo_playbook.migration.sources.base import Source, SourceCollection
 
 SPECS: tuple[TableSpec, ...] = tuple(c.spec for c in COLLECTIONS)
 LOAD_ORDER = tuple(spec.table for spec in SPECS)  # human_sops before agent_sops (FK)
@@ -42,6 +43,19 @@ def spec_for(name: str) -> TableSpec | None:
     """The table spec of a source collection name or alias; None when it maps to nothing."""
     found = collection(name)
     return found.spec if found is not None else None
+
+
+def target_for(collection: str, include_unmapped: bool) -> TableSpec | None:
+    """The table a source collection loads into (None: unmapped and not kept)."""
+    spec = spec_for(collection)
+    if spec is None and include_unmapped:
+        return unmapped_spec(collection)
+    return spec
+
+
+def sorted_collections(source: Source) -> list[SourceCollection]:
+    """The source's collections in load order."""
+    return sorted(source.collections(), key=lambda c: collection_sort_key(c.name))
 
 
 def collection_sort_key(name: str) -> tuple[int, str]:

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pmo_playbook.documents.registry.columns import Rejected, TableSpec
-from pmo_playbook.migration.mapping import REFERENCED_TABLES
-from pmo_playbook.migration.rowcodec import RowCodec
-from pmo_playbook.migration.run import sorted_collections, target_for
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.mapping import REFERENCED_TABLES, sorted_collections, target_for
 from pmo_playbook.migration.sources.base import Source
 
 BSON_MAX = 16 * 1024 * 1024

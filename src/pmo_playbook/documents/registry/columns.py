@@ -90,6 +90,13 @@ class TableSpec:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    @property
+    def compared_columns(self) -> tuple[str, ...]:
+        """Typed columns verification re-derives from `data` and compares with the row: all but
+        `updated_at` (trigger-managed) and a reference (resolved by a join, checked apart)."""
+        skipped = {"updated_at", self.reference.staged_column if self.reference else ""}
+        return tuple(n for n in self.column_names if n not in skipped)
+
     def index(self, column: str) -> int:
         """The position of `column` in the derived values."""
         return self.column_names.index(column)

@@ -1,6 +1,6 @@
 """The codec as the loader, verifier and exporter use it: one collection, its shape, its columns.
 
-A thin adapter over `codec.py`: it binds the collection's shape (`documents.registry`),
+A thin adapter over `document.py`: it binds the collection's shape (`documents.registry`),
 derives the canonical Extended JSON of `_id` for quarantine entries, and compares a stored row
 with the source bytes (decoded document AND re-derived typed columns), naming the
 differing field paths when they differ.
@@ -20,9 +20,8 @@ from bson.son import SON
 from pmo_playbook.documents.registry import shape_of
 from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.documents.registry.shape import Node
-from pmo_playbook.migration import codec
-from pmo_playbook.migration.fastpath import canonical
-from pmo_playbook.migration.staging import compared_columns
+from pmo_playbook.migration.codec import document as codec
+from pmo_playbook.migration.codec.fastpath import canonical
 
 _RAW_OPTIONS: CodecOptions[Any] = CodecOptions(document_class=SON, tz_aware=True)
 _MAX_PATHS = 10
@@ -36,7 +35,7 @@ class RowCodec:
         self.spec = spec
         self.shape: Node | None = shape_of(collection)
         names = spec.column_names
-        self._compared = [names.index(n) for n in compared_columns(spec)]
+        self._compared = [names.index(n) for n in spec.compared_columns]
         # The compared values of a staged row (ord, legacy_id, data, notes, *values) as one
         # tuple: a stored row's columns are then checked by one C-level tuple comparison.
         picks = [4 + i for i in self._compared]
@@ -94,7 +93,7 @@ class RowCodec:
         except Exception as exc:
             return [*paths, f"(columns cannot be derived: {exc})"]
         stored = tuple(row[3:])
-        names = compared_columns(self.spec)
+        names = self.spec.compared_columns
         paths += [f"column {n}" for n, a, b in zip(names, derived, stored, strict=True) if a != b]
         return paths
 

@@ -24,7 +24,7 @@ from psycopg import sql
 
 from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.errors import InvalidInput
-from pmo_playbook.migration import quarantine
+from pmo_playbook.migration.load import quarantine
 
 MAX_LISTED = 100
 

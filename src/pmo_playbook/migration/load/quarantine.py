@@ -25,8 +25,8 @@ from bson.son import SON
 from psycopg import sql
 
 from pmo_playbook.errors import NotFound
-from pmo_playbook.migration import codec
-from pmo_playbook.migration.staging import STAGE
+from pmo_playbook.migration.codec import document as codec
+from pmo_playbook.migration.load.staging import STAGE
 
 _RECORD = """
 INSERT INTO migration_quarantine AS q (run_id, collection, target_table, legacy_id, doc_id,
@@ -202,7 +202,7 @@ def original_bytes(entry: QuarantinedDocument) -> bytes:
     """
     if entry.document_bson_base64:
         return base64.b64decode(entry.document_bson_base64)
-    from pmo_playbook.migration.bson_values import from_ejson
-    from pmo_playbook.migration.bson_walk import write_document
+    from pmo_playbook.migration.codec.bson_values import from_ejson
+    from pmo_playbook.migration.codec.bson_walk import write_document
 
     return write_document(from_ejson(json.loads(entry.document)))

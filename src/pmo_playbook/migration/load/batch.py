@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pmo_playbook.documents.registry.columns import Rejected, TableSpec
-from pmo_playbook.migration.fastpath import canonical, encode_fast, loads
-from pmo_playbook.migration.quarantine import Entry, document_forms
-from pmo_playbook.migration.rowcodec import RowCodec
+from pmo_playbook.migration.codec.fastpath import canonical, encode_fast, loads
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.load.quarantine import Entry, document_forms
 from pmo_playbook.migration.sources.base import SourceDocument
 from pmo_playbook.migration.sources.bsonstream import check_document
 
@@ -237,3 +237,13 @@ def _batch_clash(
         )
         seen[(key, *norm)] = legacy_id
     return None
+
+
+@dataclass
+class Sent:
+    """A batch written in an open transaction, its rows read back, not yet verified."""
+
+    batch: Batch
+    counts: dict[str, int]
+    entries: list[Entry]
+    stored: list[tuple[Any, ...]]

@@ -21,31 +21,32 @@ from psycopg.types.json import set_json_loads
 from pmo_playbook.db.connect import connect
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.documents.registry.columns import TableSpec
-from pmo_playbook.migration import checkpoints, deferred_indexes, quarantine, staging
-from pmo_playbook.migration.checkpoints import Checkpoint
-from pmo_playbook.migration.exclusive import (
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.load import checkpoints, deferred_indexes, quarantine, staging
+from pmo_playbook.migration.load.checkpoints import Checkpoint
+from pmo_playbook.migration.load.exclusive import (
     MIGRATE_RUN,
     LockCheckingProgress,
     WriterLock,
     exclusive_writer,
     run_label,
 )
-from pmo_playbook.migration.loader import LoadOptions, load_collection
-from pmo_playbook.migration.mapping import LOAD_ORDER, collection_sort_key, spec_for, unmapped_spec
-from pmo_playbook.migration.prune import (
+from pmo_playbook.migration.load.loader import CollectionLoad, LoadOptions, load_collection
+from pmo_playbook.migration.load.prune import (
     Extras,
     PruneRequest,
     delete_extras,
     find_extras,
     group_targets,
 )
-from pmo_playbook.migration.report import CollectionReport, RunReport
-from pmo_playbook.migration.run_guard import (
+from pmo_playbook.migration.load.report import CollectionReport, RunReport
+from pmo_playbook.migration.load.run_guard import (
     RunGuard,
     SourceChanged,
     duplicates_skipped,
     forget_run,
 )
+from pmo_playbook.migration.mapping import LOAD_ORDER, sorted_collections, target_for
 from pmo_playbook.migration.sources.base import Source, SourceCollection
 
 log = logging.getLogger(__name__)
@@ -56,18 +57,6 @@ def open_connection(url: DatabaseUrl) -> psycopg.Connection[Any]:
     conn = connect(url)
     set_json_loads(orjson.loads, conn)
     return conn
-
-
-def target_for(collection: str, include_unmapped: bool) -> TableSpec | None:
-    """The table a source collection loads into (None: unmapped and not kept)."""
-    spec = spec_for(collection)
-    if spec is None and include_unmapped:
-        return unmapped_spec(collection)
-    return spec
-
-
-def sorted_collections(source: Source) -> list[SourceCollection]:
-    return sorted(source.collections(), key=lambda c: collection_sort_key(c.name))
 
 
 def migrate(
@@ -216,7 +205,8 @@ def _load_one(
             connect=lambda: open_connection(url),
         )  # fmt: skip
         try:
-            return load_collection(conn, guard, col.name, spec, run_id, point, options, col.count)
+            load = CollectionLoad(conn, run_id, RowCodec(col.name, spec), point, options)
+            return load_collection(load, guard, col.count)
         except SourceChanged:
             report.restarted.append(col.name)
             point = Checkpoint(col.name)

@@ -7,17 +7,36 @@ safe behind a transaction pooler.
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg import sql
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from pmo_playbook.documents.registry.columns import Reference, TableSpec
 
 STAGE = sql.Identifier("pmo_stage")
+JSONB_OID = 3802
 _BASE = (
     ("ord", "integer"),
     ("legacy_id", "text"),
     ("data", "jsonb"),
     ("bson_annotations", "jsonb"),
 )
+
+
+class JsonbText(bytes):
+    """Marker type: JSON text already serialized by the codec (COPYed without re-dumping)."""
+
+
+class JsonbTextDumper(Dumper):
+    """Binary jsonb from JSON text: version byte 1, then the text (PostgreSQL parses it)."""
+
+    format = Format.BINARY
+    oid = JSONB_OID
+
+    def dump(self, obj: Any) -> bytes:
+        return b"\x01" + bytes(obj)
 
 
 def stage_columns(spec: TableSpec) -> list[tuple[str, str]]:
@@ -117,17 +136,10 @@ def upsert(spec: TableSpec) -> sql.Composed:
     )
 
 
-def compared_columns(spec: TableSpec) -> list[str]:
-    """Typed columns verification re-derives from `data` and compares with the row."""
-    # updated_at is trigger-managed; a reference is resolved by a join (verify_columns.py).
-    skipped = {"updated_at", spec.reference.staged_column if spec.reference else ""}
-    return [n for n in spec.column_names if n not in skipped]
-
-
 def row_select(spec: TableSpec) -> sql.Composable:
     """legacy_id, data, bson_annotations and the compared columns of the target row `t`."""
     cols = [sql.Identifier("t", n) for n in ("legacy_id", "data", "bson_annotations")]
-    cols += [sql.Identifier("t", n) for n in compared_columns(spec)]
+    cols += [sql.Identifier("t", n) for n in spec.compared_columns]
     return sql.SQL(", ").join(cols)
 
 

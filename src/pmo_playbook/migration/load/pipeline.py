@@ -9,7 +9,7 @@ Protocol (pickled messages over the worker's stdin/stdout, lock-step so neither 
 on a full pipe while the other sends): the main process sends one chunk `(collection, unmapped,
 start, [(raw, position), ...])` and receives its `Prepared` before sending the next; at most one
 chunk is in flight, so memory stays bounded by a few batches whatever the collection size. The
-worker is a fresh `python -m pmo_playbook.migration.pipeline` (it inherits no database
+worker is a fresh `python -m pmo_playbook.migration.load.pipeline` (it inherits no database
 connection and never re-imports the caller's `__main__`, unlike multiprocessing's spawn) and
 exits when its stdin closes, including when the main process is killed. Where the platform has
 memfds (Linux), the documents' bytes and positions go out and the rows' data texts come back
@@ -30,9 +30,9 @@ from typing import Any
 
 from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.errors import PmoError
-from pmo_playbook.migration.batch import Checks, Prepared, encode_chunk
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.load.batch import Checks, Prepared, encode_chunk
 from pmo_playbook.migration.mapping import spec_for, unmapped_spec
-from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.sources.base import SourceError
 
 Items = list[tuple[bytes, str]]
@@ -254,7 +254,7 @@ class Encoder:
             else:  # no memfd here: everything through the pipe
                 self.shared = self.back = None
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "pmo_playbook.migration.pipeline", *map(str, fds)],
+                [sys.executable, "-m", "pmo_playbook.migration.load.pipeline", *map(str, fds)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 pass_fds=fds,
@@ -328,8 +328,8 @@ class Encoder:
 
 if __name__ == "__main__":
     # Run the imported module's code, not this `__main__` copy: the classes the worker pickles
-    # (Prepared, WorkerFailed, _SourceFailed) must be named `pmo_playbook.migration.pipeline.*`
+    # (Prepared, WorkerFailed, _SourceFailed) must be named `pmo_playbook.migration.load.pipeline.*`
     # for the loader to unpickle them.
-    from pmo_playbook.migration import pipeline
+    from pmo_playbook.migration.load import pipeline
 
     pipeline.main()

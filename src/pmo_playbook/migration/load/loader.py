@@ -1,7 +1,7 @@
 """Load a legacy source into PostgreSQL: streamed batches, COPY, one set-based upsert each.
 
 Per batch, in ONE transaction: encode every document with the codec and derive its columns
-(mapping.py); documents that cannot be rows are quarantined; the rest are COPYed (binary) into a
+(the registry's column rules, `documents.registry`); documents that cannot be rows are quarantined; the rest are COPYed (binary) into a
 TEMP staging table; rows whose natural key another `_id` holds are moved to quarantine by one
 DELETE ... USING; one INSERT ... SELECT ... ON CONFLICT (legacy_id) DO UPDATE WHERE <row differs>
 writes the batch; the stored rows are read back and verified against the source bytes (see
@@ -22,20 +22,18 @@ from itertools import islice
 from typing import Any
 
 import psycopg
-from psycopg.adapt import Dumper
-from psycopg.pq import Format, TransactionStatus
+from psycopg.pq import TransactionStatus
 
-from pmo_playbook.documents.registry.columns import TableSpec
-from pmo_playbook.migration import checkpoints, quarantine, staging
-from pmo_playbook.migration.batch import Batch, attach, checks_of, rederive
-from pmo_playbook.migration.checkpoints import Checkpoint
-from pmo_playbook.migration.pipeline import Encoder, worker_extract_differs
-from pmo_playbook.migration.progress import NullProgress, ProgressSink
-from pmo_playbook.migration.rowcodec import RowCodec
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.load import checkpoints, quarantine, staging
+from pmo_playbook.migration.load import direct as direct_path
+from pmo_playbook.migration.load.batch import Batch, Sent, attach, checks_of, rederive
+from pmo_playbook.migration.load.checkpoints import Checkpoint
+from pmo_playbook.migration.load.pipeline import Encoder, worker_extract_differs
+from pmo_playbook.migration.load.progress import NullProgress, ProgressSink
 from pmo_playbook.migration.sources.base import ResumePoint, Source, SourceDocument
 
 DEFAULT_BATCH_SIZE = 2000
-JSONB_OID = 3802
 DEFER_INDEXES_MIN = 20_000
 
 
@@ -55,23 +53,6 @@ class LoadOptions:
     # COPY a first load's batches straight into the (empty at start) target table, the staging
     # path as the fallback of a batch that meets a conflict (direct.py, round 5).
     direct_copy: bool = True
-
-
-class _JsonbText(bytes):
-    """Marker type: JSON text already serialized by the codec (COPYed without re-dumping)."""
-
-
-JsonbText = _JsonbText
-
-
-class JsonbTextDumper(Dumper):
-    """Binary jsonb from JSON text: version byte 1, then the text (PostgreSQL parses it)."""
-
-    format = Format.BINARY
-    oid = JSONB_OID
-
-    def dump(self, obj: Any) -> bytes:
-        return b"\x01" + bytes(obj)
 
 
 def _documents(
@@ -94,60 +75,50 @@ def read_chunk(
         return [], exc
 
 
-def load_collection(
-    conn: psycopg.Connection[Any],
-    source: Source,
-    collection: str,
-    spec: TableSpec,
-    run_id: int,
-    point: Checkpoint,
-    options: LoadOptions,
-    total: int | None,
-) -> Checkpoint:
+@dataclass
+class CollectionLoad:
+    """One collection's load within a run: what every step of the batch loop shares."""
+
+    conn: psycopg.Connection[Any]
+    run_id: int
+    codec: RowCodec  # the source collection and its table spec
+    point: Checkpoint  # where the load stands (advanced and saved with every batch)
+    options: LoadOptions
+    direct: bool = False  # COPY straight into the (empty at start) target (direct.py)
+
+
+def load_collection(load: CollectionLoad, source: Source, total: int | None) -> Checkpoint:
     """Stream one collection from its checkpoint to the end, batch by batch."""
-    codec = RowCodec(collection, spec)
-    options.progress.start(collection, total, point.next_index)
+    codec, point, options = load.codec, load.point, load.options
+    options.progress.start(codec.collection, total, point.next_index)
     left = None if total is None else total - point.next_index
     threshold = options.worker_threshold
     encoder = Encoder(codec, threshold is not None and (left is None or left > threshold))
     try:
-        direct = _goes_direct(conn, spec, point, options)
+        load.direct = _goes_direct(load)
         with deferred_checks(source):
-            docs = _documents(source, collection, point, codec)
-            _load(conn, docs, encoder, codec, run_id, point, options, direct)
+            _load(load, _documents(source, codec.collection, point, codec), encoder)
     finally:
         encoder.close()
-    with conn.transaction():
+    with load.conn.transaction():
         point.done = True
-        checkpoints.save(conn, run_id, point)
-    options.progress.finish(collection)
+        checkpoints.save(load.conn, load.run_id, point)
+    options.progress.finish(codec.collection)
     return point
 
 
-def _goes_direct(
-    conn: psycopg.Connection[Any], spec: TableSpec, point: Checkpoint, options: LoadOptions
-) -> bool:
+def _goes_direct(load: CollectionLoad) -> bool:
     """A first load (from the start, into an empty table) whose batches can be COPYed as is."""
-    from pmo_playbook.migration import direct
-
+    spec = load.codec.spec
     return (
-        options.direct_copy
-        and point.next_index == 0
-        and direct.eligible(spec)
-        and direct.table_is_empty(conn, spec)
+        load.options.direct_copy
+        and load.point.next_index == 0
+        and direct_path.eligible(spec)
+        and direct_path.table_is_empty(load.conn, spec)
     )
 
 
-def _load(
-    conn: psycopg.Connection[Any],
-    docs: Iterator[SourceDocument],
-    encoder: Encoder,
-    codec: RowCodec,
-    run_id: int,
-    point: Checkpoint,
-    options: LoadOptions,
-    direct: bool = False,
-) -> None:
+def _load(load: CollectionLoad, docs: Iterator[SourceDocument], encoder: Encoder) -> None:
     """The batch loop: batch N+1 is encoded (in the worker) while batch N is written.
 
     When the caller's extract function is not the table's own (the worker only has the table's
@@ -155,6 +126,7 @@ def _load(
     the next window is read, and does not read ahead. The run guard wraps the source, not
     extract, and reads it ahead in a thread of its own (run_guard._prefetched).
     """
+    codec, point, options = load.codec, load.point, load.options
     rederiving = encoder.worker and worker_extract_differs(codec.spec, codec.collection)
     read_ahead = encoder.worker and not rederiving
     started = time.perf_counter()
@@ -174,7 +146,7 @@ def _load(
         if following:
             encoder.submit(_items(following), point.next_index + len(chunk), checks_of(following))
         batch = attach(prepared, items, codec, point.next_index)
-        started = _commit_batch(conn, batch, run_id, point, chunk, started, direct)
+        started = _commit_batch(load, batch, chunk, started)
         options.progress.advance(codec.collection, len(chunk))
         chunk = following
     if error is not None:
@@ -227,47 +199,36 @@ def explicit_transactions(conn: psycopg.Connection[Any]) -> Iterator[None]:
 
 
 def _commit_batch(
-    conn: psycopg.Connection[Any],
-    batch: Batch,
-    run_id: int,
-    point: Checkpoint,
-    chunk: list[SourceDocument],
-    started: float,
-    direct: bool = False,
+    load: CollectionLoad, batch: Batch, chunk: list[SourceDocument], started: float
 ) -> float:
     """Write one batch and its checkpoint in ONE transaction, in 5 round trips.
 
     BEGIN travels with the staging table's CREATE, then the COPY (2), then every statement
     after it (1); the quarantine entries, the checkpoint and COMMIT travel together (1). Any
-    error rolls the whole batch back. `direct`: COPY into the target itself first (direct.py;
+    error rolls the whole batch back. `load.direct`: COPY into the target itself first (direct.py;
     BEGIN alone, the COPY, then resolve + read-back), the staging path when that meets a
     conflict (rolled back first).
     """
-    from pmo_playbook.migration import direct as direct_path
-
+    conn, run_id = load.conn, load.run_id
     with explicit_transactions(conn):
         try:
-            sent = direct_path.send(conn, batch, run_id) if direct else None
+            sent = direct_path.send(conn, batch, run_id) if load.direct else None
             if sent is None:
                 sent = send_batch(conn, batch, run_id, begin=True)
         except BaseException:
             conn.rollback()
             raise
-        return finish_batch(conn, sent, run_id, point, chunk, started)
+        return _finish_batch(load, sent, chunk, started)
 
 
-def finish_batch(
-    conn: psycopg.Connection[Any],
-    sent: Sent,
-    run_id: int,
-    point: Checkpoint,
-    chunk: list[SourceDocument],
-    started: float,
+def _finish_batch(
+    load: CollectionLoad, sent: Sent, chunk: list[SourceDocument], started: float
 ) -> float:
     """Verify a sent batch, then its entries + checkpoint + COMMIT (one pipeline, 1 wait).
 
     The connection is in `explicit_transactions`; any error rolls the batch back.
     """
+    conn, run_id, point = load.conn, load.run_id, load.point
     try:
         batch = sent.batch
         counts, entries = check_batch(sent)
@@ -293,16 +254,6 @@ def write_batch(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None)
     counts, entries = check_batch(send_batch(conn, batch, run_id))
     quarantine.record(conn, run_id, entries)
     return counts
-
-
-@dataclass
-class Sent:
-    """A batch written in an open transaction, its rows read back, not yet verified."""
-
-    batch: Batch
-    counts: dict[str, int]
-    entries: list[quarantine.Entry]
-    stored: list[tuple[Any, ...]]
 
 
 def check_batch(sent: Sent) -> tuple[dict[str, int], list[quarantine.Entry]]:
@@ -337,7 +288,7 @@ def send_batch(
                 conn.execute("BEGIN")
             conn.execute(staging.create_stage(spec))
         with conn.cursor() as cur:
-            cur.adapters.register_dumper(_JsonbText, JsonbTextDumper)
+            cur.adapters.register_dumper(staging.JsonbText, staging.JsonbTextDumper)
             with cur.copy(staging.copy_stage(spec)) as copy:
                 copy.set_types([t for _, t in staging.stage_columns(spec)])
                 for row in batch.rows:

@@ -14,8 +14,8 @@ from typing import Any
 
 import psycopg
 
-from pmo_playbook.migration import deferred_indexes
-from pmo_playbook.migration.exclusive import Holder, current_holder
+from pmo_playbook.migration.load import deferred_indexes
+from pmo_playbook.migration.load.exclusive import Holder, current_holder
 
 _RUNS = (
     "SELECT id, status, source_kind, source_description, started_at, finished_at "

@@ -31,7 +31,7 @@ from psycopg import sql
 
 from pmo_playbook.db.connect import connect
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.exclusive import try_exclusive_writer
+from pmo_playbook.migration.load.exclusive import try_exclusive_writer
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from bson.objectid import ObjectId
 
 from pmo_playbook.documents.registry.shape import Node
 from pmo_playbook.errors import InvalidInput
-from pmo_playbook.migration import bson_annotate as notes_mod
-from pmo_playbook.migration.bson_values import (
+from pmo_playbook.migration.codec import bson_annotate as notes_mod
+from pmo_playbook.migration.codec.bson_values import (
     MAX_NATURAL_MS,
     MIN_NATURAL_MS,
     datetime_ms,
@@ -43,7 +43,7 @@ from pmo_playbook.migration.bson_values import (
     ms_to_iso,
     to_ejson,
 )
-from pmo_playbook.migration.bson_walk import BsonShapeError, read_document, write_document
+from pmo_playbook.migration.codec.bson_walk import BsonShapeError, read_document, write_document
 
 ANNOTATIONS_VERSION = 1
 _T = TypeVar("_T")

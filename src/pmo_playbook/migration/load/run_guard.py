@@ -30,10 +30,10 @@ from typing import Any
 import psycopg
 
 from pmo_playbook.documents.registry.columns import TableSpec
-from pmo_playbook.migration import quarantine
-from pmo_playbook.migration.codec import NO_ID_PREFIX
-from pmo_playbook.migration.loader import explicit_transactions
-from pmo_playbook.migration.rowcodec import RowCodec
+from pmo_playbook.migration.codec.document import NO_ID_PREFIX
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.load import quarantine
+from pmo_playbook.migration.load.loader import explicit_transactions
 from pmo_playbook.migration.sources.base import ResumePoint, Source, SourceDocument
 
 DUPLICATE_REASON = "duplicate _id in the source"

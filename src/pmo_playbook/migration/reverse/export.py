@@ -31,11 +31,11 @@ from pmo_playbook.documents.registry import collection
 from pmo_playbook.documents.registry.collection import ID_INDEX
 from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.errors import InvalidInput
-from pmo_playbook.migration import staging
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.load import staging
+from pmo_playbook.migration.load.run import open_connection
 from pmo_playbook.migration.mapping import SPECS, unmapped_spec
-from pmo_playbook.migration.rowcodec import RowCodec
-from pmo_playbook.migration.run import open_connection
-from pmo_playbook.migration.staged_folder import check_destination, fsync, staged
+from pmo_playbook.migration.reverse.staged_folder import check_destination, fsync, staged
 
 FORMATS = ("mongodump", "mongoexport")
 _UNMAPPED = "SELECT DISTINCT collection FROM legacy_documents ORDER BY collection"

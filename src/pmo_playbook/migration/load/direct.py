@@ -30,9 +30,8 @@ import psycopg
 from psycopg import sql
 
 from pmo_playbook.documents.registry.columns import TableSpec
-from pmo_playbook.migration import staging
-from pmo_playbook.migration.batch import Batch
-from pmo_playbook.migration.loader import JsonbText, JsonbTextDumper, Sent
+from pmo_playbook.migration.load import staging
+from pmo_playbook.migration.load.batch import Batch, Sent
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ def read_back(spec: TableSpec) -> sql.Composed:
 
 
 def send(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None) -> Sent | None:
-    """COPY the batch into its table and read it back (a `loader.Sent`), in an open BEGIN.
+    """COPY the batch into its table and read it back (a `batch.Sent`), in an open BEGIN.
 
     Returns None, with the transaction rolled back, when the COPY meets an integrity error
     (or the batch has no rows): the caller then writes the batch through the staging path.
@@ -82,7 +81,7 @@ def send(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None) -> Sen
     conn.execute("BEGIN")
     try:
         with conn.cursor() as cur:
-            cur.adapters.register_dumper(JsonbText, JsonbTextDumper)
+            cur.adapters.register_dumper(staging.JsonbText, staging.JsonbTextDumper)
             with cur.copy(copy_target(spec)) as copy:
                 copy.set_types([t for _, t in staging.stage_columns(spec)[1:]])
                 for row in batch.rows:

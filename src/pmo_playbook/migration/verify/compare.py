@@ -24,12 +24,13 @@ from psycopg import sql
 
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.documents.registry.columns import TableSpec
-from pmo_playbook.migration import staging
-from pmo_playbook.migration.rowcodec import RowCodec
-from pmo_playbook.migration.run import open_connection, sorted_collections, target_for
-from pmo_playbook.migration.run_guard import source_legacy_id
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.load import staging
+from pmo_playbook.migration.load.run import open_connection
+from pmo_playbook.migration.load.run_guard import source_legacy_id
+from pmo_playbook.migration.mapping import sorted_collections, target_for
 from pmo_playbook.migration.sources.base import Source
-from pmo_playbook.migration.verify_columns import check_columns
+from pmo_playbook.migration.verify.columns import check_columns
 
 CHUNK = 2000
 MAX_LISTED = 100  # ids listed per category (counts are always complete)

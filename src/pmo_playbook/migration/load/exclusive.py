@@ -46,7 +46,7 @@ import psycopg
 from pmo_playbook.db.connect import connect
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.errors import MigrationInProgress
-from pmo_playbook.migration.progress import ProgressSink
+from pmo_playbook.migration.load.progress import ProgressSink
 
 log = logging.getLogger(__name__)
 

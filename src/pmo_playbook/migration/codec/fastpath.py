@@ -27,7 +27,7 @@ from bson.codec_options import CodecOptions, DatetimeConversion
 from bson.objectid import ObjectId
 
 from pmo_playbook.documents.registry.shape import Node
-from pmo_playbook.migration import codec
+from pmo_playbook.migration.codec import document as codec
 
 _OPTS: CodecOptions[dict[str, Any]] = CodecOptions(
     datetime_conversion=DatetimeConversion.DATETIME_AUTO

@@ -18,6 +18,7 @@ from pmo_playbook.db.embedded import resolve_database_url
 from pmo_playbook.db.pool import create_pool
 from pmo_playbook.web.api import api_routers
 from pmo_playbook.web.auth import install_auth
+from pmo_playbook.web.edge import install_edge
 from pmo_playbook.web.errors import install_error_handlers
 from pmo_playbook.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, pool: ConnectionPool | None 
         app.include_router(router)
     for extension in list(_extensions):
         extension(app, settings)
+    install_edge(app)  # after the extensions' handlers, inside the body-size limit
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

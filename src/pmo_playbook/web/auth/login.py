@@ -25,6 +25,7 @@ from pmo_playbook.web.auth.cookies import (
     cookie_secure,
     set_cookie,
 )
+from pmo_playbook.web.auth.cross_site import refuse_cross_site
 from pmo_playbook.web.auth.csrf import csrf_token_for
 from pmo_playbook.web.auth.middleware import secret_of
 
@@ -40,7 +41,9 @@ def attempt_login(
     """Authenticate; on success end the previous session and open a new one (fixation-safe).
 
     Returns the outcome and the raw new session id. Never raises for bad credentials, so the
-    request transaction commits the failure counters."""
+    request transaction commits the failure counters. A cross-site login is refused (403)
+    before any credential is looked at (`cross_site.py`)."""
+    refuse_cross_site(request)
     settings: Settings = request.app.state.settings
     outcome = authenticate(
         conn, email, password, client_ip(request), LoginPolicy.from_settings(settings)

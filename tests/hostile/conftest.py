@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from pmo_playbook.cli.demo import sample_data_dir
 from pmo_playbook.db.url import DatabaseUrl
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.mapping import SPECS
-from pmo_playbook.migration.run import migrate
 from pmo_playbook.migration.sources import open_source
 from tests.auth.helpers import make_token, make_user
 from tests.support.app import app_client

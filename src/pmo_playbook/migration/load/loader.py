@@ -1,12 +1,12 @@
 """Load a legacy source into PostgreSQL: streamed batches, COPY, one set-based upsert each.
 
 Per batch, in ONE transaction: encode every document with the codec and derive its columns
-(the registry's column rules, `documents.registry`); documents that cannot be rows are quarantined; the rest are COPYed (binary) into a
-TEMP staging table; rows whose natural key another `_id` holds are moved to quarantine by one
-DELETE ... USING; one INSERT ... SELECT ... ON CONFLICT (legacy_id) DO UPDATE WHERE <row differs>
-writes the batch; the stored rows are read back and verified against the source bytes (see
-`RowCodec.verify_stored`); the checkpoint is saved; COMMIT. A killed run resumes at its
-checkpoint.
+(the column rules of `documents.registry`); documents that cannot be rows are quarantined; the
+rest are COPYed (binary) into a TEMP staging table; rows whose natural key another `_id` holds
+are moved to quarantine by one DELETE ... USING; one INSERT ... SELECT ... ON CONFLICT
+(legacy_id) DO UPDATE WHERE <row differs> writes the batch; the stored rows are read back and
+verified against the source bytes (see `RowCodec.verify_stored`); the checkpoint is saved;
+COMMIT. A killed run resumes at its checkpoint.
 
 Large collections are encoded one batch ahead in a worker process (pipeline.py) while the main
 process reads the source and writes the previous batch; small ones inline.

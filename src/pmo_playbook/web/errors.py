@@ -55,6 +55,18 @@ def _validation_details(exc: RequestValidationError) -> dict[str, Any]:
     return {"problems": problems}
 
 
+def _json_decode_message(exc: RequestValidationError) -> str | None:
+    """One sentence for a body that is not JSON at all (FastAPI reports it as a validation
+    error at `body.<character offset>`, which read "Invalid request: 0: JSON decode error")."""
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            loc = [p for p in err.get("loc", ()) if p != "body"]
+            reason = str((err.get("ctx") or {}).get("error") or "malformed")
+            at = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
+            return f"The request body is not valid JSON: {reason}{at}"
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the envelope for PmoError, validation errors, HTTP errors and crashes."""
 
@@ -66,6 +78,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        malformed = _json_decode_message(exc)
+        if malformed:
+            return envelope(422, malformed, "INVALID_JSON", {"problems": []})
         details = _validation_details(exc)
         first = details["problems"][0] if details["problems"] else {"field": "", "message": ""}
         where = f"{first['field']}: " if first["field"] else ""

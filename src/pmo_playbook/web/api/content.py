@@ -32,9 +32,10 @@ def content_get(
     type: str = "human",
     all: str | None = None,
 ) -> dict[str, Any]:
-    """`all=true` lists (human or agent); otherwise one SOP by `sopId` and `type`."""
+    """`all=true`, or no `sopId` at all, lists (human or agent); otherwise one SOP by `sopId`
+    and `type` (the seed's own system test reads the bare `/api/content-db` as the list)."""
     public = settings.public_read
-    if all == "true":
+    if all == "true" or (sopId is None and all is None):
         if type == "human":
             rows = list_human_sops(conn, actor, public_read=public)
             return {"sops": [_human_item(r.to_legacy()) for r in rows]}

@@ -7,13 +7,13 @@ nothing (422 naming the validation errors).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
 from pmo_playbook.documents.common import new_object_id, to_iso
+from pmo_playbook.documents.ids import check_new_id
 from pmo_playbook.documents.sops import AgentSopRow, HumanSopRow
 from pmo_playbook.errors import BadRequest, Conflict, InvalidInput, NotFound
 from pmo_playbook.repositories.agent_sops import AgentSopRepository
@@ -31,7 +31,6 @@ from pmo_playbook.services.sop_regeneration import (
     save_agent_from_parsed,
 )
 
-SOP_ID = re.compile(r"^SOP-\d{3,}$")
 MAX_TITLE = 200
 
 
@@ -202,8 +201,8 @@ def create_sop(conn: psycopg.Connection[Any], actor: Actor, body: dict[str, Any]
     if not isinstance(markdown, str) or not markdown.strip():
         raise BadRequest("Missing required fields")
     requested = body.get("sopId")
-    if requested is not None and (not isinstance(requested, str) or not SOP_ID.match(requested)):
-        raise InvalidInput("sopId must look like SOP-NNN", details={"sopId": requested})
+    if requested is not None:
+        requested = check_new_id("SOP", requested, "sopId")
     phase_given = body.get("phase")
     if phase_given is not None and (
         isinstance(phase_given, bool)

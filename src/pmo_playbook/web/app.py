@@ -22,6 +22,7 @@ from pmo_playbook.web.api import api_routers
 from pmo_playbook.web.auth import pages as auth_pages
 from pmo_playbook.web.auth import routes as auth_routes
 from pmo_playbook.web.auth.middleware import AuthMiddleware
+from pmo_playbook.web.edge import install_edge
 from pmo_playbook.web.errors import install_error_handlers
 from pmo_playbook.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from pmo_playbook.web.pages import install_pages
@@ -60,10 +61,12 @@ def create_app(settings: Settings | None = None, *, pool: ConnectionPool | None 
     for router in (*api_routers(), auth_routes.router, auth_pages.router):
         app.include_router(router)
     install_pages(app, settings)  # HTML pages, /static and the HTML error pages
-    # Middleware, innermost first: the auth edge needs the request's connection holder, and
-    # the request id must be on every response, 413s and 503s included.
+    # Middleware, innermost first: the auth edge needs the request's connection holder; hostile
+    # input is refused (install_edge) before a pooled connection is taken, inside the body-size
+    # limit; the request id must be on every response, 413s and 503s included.
     app.add_middleware(AuthMiddleware, settings=settings)
     app.add_middleware(RequestConnectionMiddleware)
+    install_edge(app)  # after every error handler is installed (it wraps them)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

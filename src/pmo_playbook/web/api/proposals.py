@@ -28,7 +28,7 @@ def proposals_list(
     priority: str | None = None,
     sopId: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Proposals by priority rank, confidence, newest; `humanSopId` populated."""
     return list_proposals(

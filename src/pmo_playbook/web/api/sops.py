@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, StrictInt
 
 from pmo_playbook.errors import BadRequest
@@ -16,7 +16,9 @@ from pmo_playbook.services.sops import regenerate_all, regenerate_one
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 
 router = APIRouter(tags=["sop content"])
-Version = Annotated[int, Query(ge=1)]
+MAX_VERSION = 2**31 - 1  # the integer column versions are stored in
+Version = Annotated[int, Query(ge=1, le=MAX_VERSION)]
+PathVersion = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 SopType = Annotated[str, Query(pattern="^(human|agent)$")]
 
 
@@ -71,7 +73,7 @@ def sops_versions(
 @router.get("/api/sops/{sopId}/versions/{version}")
 def sops_version(
     sopId: str,
-    version: int,
+    version: PathVersion,
     conn: Conn,
     actor: CurrentActor,
     settings: AppSettings,
@@ -88,7 +90,7 @@ def sops_diff(
     conn: Conn,
     actor: CurrentActor,
     settings: AppSettings,
-    from_: Annotated[int, Query(alias="from", ge=1)],
+    from_: Annotated[int, Query(alias="from", ge=1, le=MAX_VERSION)],
     to: Version,
     type: SopType = "human",
 ) -> dict[str, Any]:

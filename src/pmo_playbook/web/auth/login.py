@@ -26,6 +26,7 @@ from pmo_playbook.web.auth.cookies import (
     cookie_secure,
     set_cookie,
 )
+from pmo_playbook.web.auth.cross_site import refuse_cross_site
 from pmo_playbook.web.auth.csrf import csrf_token_for
 from pmo_playbook.web.auth.middleware import secret_of
 from pmo_playbook.web.client_address import client_address
@@ -42,8 +43,10 @@ def attempt_login(
 ) -> tuple[LoginOutcome, str | None]:
     """Authenticate; on success end the previous session and open a new one (fixation-safe).
 
-    Returns the outcome and the raw new session id. The attempt is counted and committed before
+    Returns the outcome and the raw new session id. A cross-site login is refused (403) before
+    any credential is looked at (`cross_site.py`). The attempt is counted and committed before
     the password is checked (parallel guesses share one limit)."""
+    refuse_cross_site(request)
     settings: Settings = request.app.state.settings
     policy = LoginPolicy.from_settings(settings)
     address = client_ip(request)

@@ -18,12 +18,13 @@ from pmo_playbook.services.sops import (
     list_human_sops,
 )
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
+from pmo_playbook.web.responses import JsonResponse
 
 router = APIRouter(tags=["sop content"])
 JsonObject = Annotated[dict[str, Any], Body()]
 
 
-@router.get("/api/content-db")
+@router.get("/api/content-db", response_model=None)
 def content_get(
     conn: Conn,
     actor: CurrentActor,
@@ -31,10 +32,15 @@ def content_get(
     sopId: str | None = None,
     type: str = "human",
     all: str | None = None,
-) -> dict[str, Any]:
+) -> JsonResponse:
     """`all=true`, or no `sopId` at all, lists (human or agent); otherwise one SOP by `sopId`
     and `type` (the seed's own system test reads the bare `/api/content-db` as the list)."""
-    public = settings.public_read
+    return JsonResponse(_content(conn, actor, settings.public_read, sopId, type, all))
+
+
+def _content(
+    conn: Any, actor: Any, public: bool, sopId: str | None, type: str, all: str | None
+) -> dict[str, Any]:
     if all == "true" or (sopId is None and all is None):
         if type == "human":
             rows = list_human_sops(conn, actor, public_read=public)

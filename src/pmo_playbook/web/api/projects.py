@@ -17,6 +17,7 @@ from pmo_playbook.services.projects import (
     update_project,
 )
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
+from pmo_playbook.web.responses import JsonResponse
 
 router = APIRouter(tags=["projects"])
 JsonObject = Annotated[dict[str, Any], Body(description="Project fields (legacy camelCase keys)")]
@@ -42,13 +43,13 @@ class ProjectDeleted(BaseModel):
     projectId: str
 
 
-@router.get("/api/projects")
+@router.get("/api/projects", response_model=None)
 def projects_list(
     conn: Conn, actor: CurrentActor, settings: AppSettings, active: str | None = None
-) -> dict[str, Any]:
+) -> JsonResponse:
     """Active projects by projectId; `active=false` lists all of them (active and inactive)."""
     rows = list_projects(conn, actor, active, public_read=settings.public_read)
-    return {"projects": [row.to_legacy() for row in rows]}
+    return JsonResponse({"projects": [row.to_legacy() for row in rows]})
 
 
 @router.post("/api/projects", status_code=201, response_model=ProjectWritten)
@@ -59,13 +60,13 @@ def projects_create(conn: Conn, actor: CurrentActor, body: JsonObject) -> JSONRe
     return JSONResponse(status_code=201, content=content)
 
 
-@router.get("/api/projects/{projectId}")
+@router.get("/api/projects/{projectId}", response_model=None)
 def projects_get(
     projectId: str, conn: Conn, actor: CurrentActor, settings: AppSettings
-) -> dict[str, Any]:
+) -> JsonResponse:
     """One active project (404 `Project not found` otherwise)."""
     row = get_project(conn, actor, projectId, public_read=settings.public_read)
-    return {"project": row.to_legacy()}
+    return JsonResponse({"project": row.to_legacy()})
 
 
 @router.get("/api/projects/{projectId}/summary")

@@ -1,7 +1,7 @@
 """Server-rendered HTML pages (Jinja2 + htmx) over the same services as the JSON API.
 
-`install_pages` is registered with `web.app.register_extension` (see `web/__init__.py`): it
-mounts the vendored static files, the page routers and the HTML error pages.
+`create_app` calls `install_pages`: it mounts the vendored static files, the page routers
+and the HTML error pages.
 """
 
 from __future__ import annotations

@@ -1,0 +1,71 @@
+"""Serving under load: no deadlock with a tiny pool, a shared lockout against parallel guesses,
+spoofed X-Forwarded-For ignored unless the peer is a trusted proxy."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from starlette.requests import Request
+
+from pmo_playbook.db.url import DatabaseUrl
+from pmo_playbook.web.client_address import client_address
+from tests.auth.helpers import make_token, make_user
+from tests.support.app import app_client
+
+
+def test_serving_100_concurrent_requests_pool_of_2_all_answered(
+    db_url: DatabaseUrl, tmp_path: Path
+) -> None:
+    make_user(db_url, "load@example.com")
+    token = make_token(db_url, "load@example.com")
+    settings = {"PMO_DB_POOL_MIN": 1, "PMO_DB_POOL_MAX": 2, "PMO_DB_POOL_TIMEOUT": 3}
+    with app_client(db_url, tmp_path, **settings) as client:
+
+        def call(index: int) -> tuple[int, str | None, float]:
+            headers = {"authorization": f"Bearer {token}"} if index % 2 else {}
+            started = time.monotonic()
+            response = client.get("/api/projects", headers=headers)
+            code = response.json().get("code") if response.status_code != 200 else None
+            if response.status_code == 503:
+                assert response.headers.get("retry-after")
+            return response.status_code, code, time.monotonic() - started
+
+        with ThreadPoolExecutor(max_workers=100) as pool:
+            results = list(pool.map(call, range(100)))
+    statuses = {status for status, _code, _t in results}
+    assert statuses <= {200, 503}, results
+    assert all(code in (None, "SERVER_BUSY") for _s, code, _t in results)
+    assert sum(1 for status, _c, _t in results if status == 200) >= 2
+    assert max(t for _s, _c, t in results) < 3 + 10  # the bounded wait, not a hang
+
+
+def test_serving_lockout_holds_against_30_parallel_guesses(
+    db_url: DatabaseUrl, tmp_path: Path
+) -> None:
+    make_user(db_url, "guess@example.com")
+    with app_client(db_url, tmp_path, PMO_LOGIN_MAX_FAILURES=5) as client:
+
+        def guess(_index: int) -> int:
+            body = {"email": "guess@example.com", "password": "wrong-password"}
+            return TestClient.post(client, "/api/auth/login", json=body).status_code
+
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            statuses = list(pool.map(guess, range(30)))
+    assert statuses.count(401) == 5, statuses
+    assert statuses.count(429) == 25, statuses
+
+
+def _request(peer: str, forwarded: str) -> Request:
+    headers = [(b"x-forwarded-for", forwarded.encode())]
+    return Request({"type": "http", "client": (peer, 50000), "headers": headers})
+
+
+def test_serving_spoofed_forwarded_for_ignored_unless_peer_trusted() -> None:
+    spoof = _request("127.0.0.1", "203.0.113.9")
+    assert client_address(spoof, "") == "127.0.0.1"
+    assert client_address(spoof, "10.0.0.0/8") == "127.0.0.1"
+    via_proxy = _request("10.0.0.2", "198.51.100.1, 203.0.113.9, 10.0.0.3")
+    assert client_address(via_proxy, "10.0.0.0/8") == "203.0.113.9"

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import psycopg
-from httpx import Response
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from pmo_playbook.db.url import DatabaseUrl
 from tests.app_sops.conftest import assert_envelope, sop_markdown
@@ -49,9 +49,7 @@ def test_stored_huge_ids_never_block_allocation(admin: TestClient, demo_url: Dat
     # What an old build let through, or a migrated document carries: the schema allows it.
     with psycopg.connect(demo_url.raw) as conn:
         for pid in ("PRO-" + "1" * 500, "PRO-99999999999999999999", "PRO-999999999"):
-            conn.execute(
-                "INSERT INTO projects (project_id, data) VALUES (%s, '{}'::jsonb)", (pid,)
-            )
+            conn.execute("INSERT INTO projects (project_id, data) VALUES (%s, '{}'::jsonb)", (pid,))
     first, second = _new_project_id(admin), _new_project_id(admin)
     assert first != second
     assert all(len(pid) <= 13 for pid in (first, second))
@@ -79,12 +77,26 @@ def test_nul_and_surrogates_are_422_naming_the_field(client: TestClient, admin: 
         (client.get("/api/projects/PRO-001%00"), "path"),
         (client.get("/api/proposals?sopId=a%00b"), "query.sopId"),
         (admin.put("/api/projects/PRO-001", json={"sponsor": "a\u0000b"}), "sponsor"),
-        (_raw_json(admin, "POST", "/api/projects", {**PROJECT, "projectName": "\udc00"}), "projectName"),
         (
-            admin.post("/api/projects", json={**PROJECT, "keyDatesMilestones": [{"date": "2025-01-01", "description": "x\u0000"}]}),
+            _raw_json(admin, "POST", "/api/projects", {**PROJECT, "projectName": "\udc00"}),
+            "projectName",
+        ),
+        (
+            admin.post(
+                "/api/projects",
+                json={
+                    **PROJECT,
+                    "keyDatesMilestones": [{"date": "2025-01-01", "description": "x\u0000"}],
+                },
+            ),
             "keyDatesMilestones[0].description",
         ),
-        (_raw_json(admin, "POST", "/api/proposals", {"sopId": "SOP-001", "triggerQuery": "\ud800"}), "triggerQuery"),
+        (
+            _raw_json(
+                admin, "POST", "/api/proposals", {"sopId": "SOP-001", "triggerQuery": "\ud800"}
+            ),
+            "triggerQuery",
+        ),
         (client.post("/chat/ask", data={"message": "a\x00b"}), "form.message"),
     ]
     for response, field in cases:
@@ -115,9 +127,13 @@ def test_out_of_range_numbers_and_dates_are_4xx(client: TestClient, admin: TestC
     response = admin.post("/api/projects", json={**PROJECT, "keyDatesMilestones": [milestone]})
     assert_envelope(response, 422)
     huge = b'{"projectName": "x", "sponsor": "y", "phase": 1' + b"9" * 5000 + b"}"
-    response = admin.post("/api/projects", content=huge, headers={"content-type": "application/json"})
+    response = admin.post(
+        "/api/projects", content=huge, headers={"content-type": "application/json"}
+    )
     assert_envelope(response, 422)
-    assert_envelope(admin.post("/api/content-db", json={"markdownContent": "x", "phase": 2**70}), 422)
+    assert_envelope(
+        admin.post("/api/content-db", json={"markdownContent": "x", "phase": 2**70}), 422
+    )
 
 
 def test_chunked_body_over_the_limit_is_413(client: TestClient) -> None:
@@ -125,7 +141,9 @@ def test_chunked_body_over_the_limit_is_413(client: TestClient) -> None:
         for _ in range(40):
             yield b"x" * 50_000  # 2 MB, no content-length: chunked
 
-    response = client.post("/api/chat", content=chunks(), headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/chat", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert_envelope(response, 413, "PAYLOAD_TOO_LARGE")
     assert client.get("/healthz").status_code == 200
 
@@ -138,3 +156,12 @@ def test_trace_and_unknown_methods_are_405_with_allow(client: TestClient) -> Non
         assert set(response.headers["allow"].split(", ")) >= {"GET", "POST"}
     page = client.request("TRACE", "/login")
     assert page.status_code == 405 and "POST" in page.headers["allow"]
+
+
+def test_login_from_another_site_is_refused(client: TestClient) -> None:
+    form = {"email": "admin@example.org", "password": "whatever", "next": "/"}
+    evil = client.post("/login", data=form, headers={"Origin": "http://evil.example"})
+    assert evil.status_code == 403 and "pmo_session" not in evil.headers.get("set-cookie", "")
+    client.cookies.clear()
+    fetch = client.post("/login", data=form, headers={"Sec-Fetch-Site": "cross-site"})
+    assert fetch.status_code == 403

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pmo_playbook.documents.registry.columns import Rejected, TableSpec
 from pmo_playbook.migration.fastpath import canonical, encode_fast, loads
-from pmo_playbook.migration.mapping import Rejected, TableSpec
 from pmo_playbook.migration.quarantine import Entry, document_forms
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.sources.base import SourceDocument
@@ -127,6 +127,8 @@ def rederive(
     spec = codec.spec
     kept: list[Row] = []
     n_values = len(spec.columns)
+    ref = spec.reference
+    ref_at = spec.index(ref.staged_column) if ref is not None else 0
     for row in prepared.rows:
         ord_, lid = row[0], row[1]
         data = loads(row[2])
@@ -136,8 +138,8 @@ def rederive(
             raw, position = items[ord_ - start]
             prepared.rejected.append(make_entry(codec, raw, lid, str(exc), position))
             prepared.unverified.discard(ord_)
-            if spec.table == "agent_sops" and data.get("humanSopId") is not None:
-                prepared.dangling -= 1 if row[len(row) - n_values + 1] is None else 0
+            if ref is not None and data.get(ref.field) is not None:
+                prepared.dangling -= 1 if row[len(row) - n_values + ref_at] is None else 0
             continue
         kept.append((*row[:4], *values))
     prepared.rows = kept
@@ -177,6 +179,8 @@ def encode_chunk(
     seen_keys: dict[tuple[Any, ...], str] = {}
     names = spec.column_names
     key_idx = [(key, [names.index(k) for k in key]) for key in spec.unique_keys]
+    ref = spec.reference
+    ref_at = spec.index(ref.staged_column) if ref is not None else 0
     for ord_, (raw, position) in enumerate(items, start):
         fast = encode_fast(raw, codec.shape)
         if fast is None and checks is not None and (check := checks[ord_ - start]) is not None:
@@ -201,7 +205,7 @@ def encode_chunk(
             out.rejected.append(make_entry(codec, raw, lid, clash, position))
             continue
         seen_ids.add(lid)
-        if spec.table == "agent_sops" and data.get("humanSopId") is not None and values[1] is None:
+        if ref is not None and data.get(ref.field) is not None and values[ref_at] is None:
             out.dangling += 1
         if not exact:
             out.unverified.add(ord_)

@@ -2,8 +2,9 @@
 
 `encode_document(raw, shape)` turns one BSON document into its `legacy_id` (the `_id`), the
 natural JSON `data` the application reads (ObjectId → 24-hex, date → ISO-8601 ms `Z`, numbers
-→ JSON numbers) and `annotations`: only what natural JSON plus the collection's `LegacyShape`
-would not decode back exactly (typed values, NUL characters, key order), or None.
+→ JSON numbers) and `annotations`: only what natural JSON plus the collection's shape
+(`documents.registry`) would not decode back exactly (typed values, NUL characters, key
+order), or None.
 `decode_document(...)` gives back the identical BSON bytes. The format is specified in
 docs/data-model.md ("JSONB encoding").
 
@@ -31,6 +32,7 @@ from bson.dbref import DBRef
 from bson.int64 import Int64
 from bson.objectid import ObjectId
 
+from pmo_playbook.documents.registry.shape import Node
 from pmo_playbook.errors import InvalidInput
 from pmo_playbook.migration import bson_annotate as notes_mod
 from pmo_playbook.migration.bson_values import (
@@ -42,7 +44,6 @@ from pmo_playbook.migration.bson_values import (
     to_ejson,
 )
 from pmo_playbook.migration.bson_walk import BsonShapeError, read_document, write_document
-from pmo_playbook.migration.legacy_shape import LegacyShape, Node
 
 ANNOTATIONS_VERSION = 1
 _T = TypeVar("_T")
@@ -275,7 +276,7 @@ def encode_nested(doc: dict[str, Any]) -> dict[str, Any]:
     return {"data": data, "annotations": encoder.annotations()}
 
 
-def encode_document(raw: bytes, shape: LegacyShape | None = None) -> EncodedDocument:
+def encode_document(raw: bytes, shape: Node | None = None) -> EncodedDocument:
     """Encode one BSON document; `UnencodableDocument` when it cannot be stored exactly."""
     return deep(_encode_document, raw, shape)
 
@@ -295,9 +296,8 @@ def deep(function: Callable[..., _T], *args: Any) -> _T:
             sys.setrecursionlimit(previous)
 
 
-def _encode_document(raw: bytes, shape: LegacyShape | None) -> EncodedDocument:
+def _encode_document(raw: bytes, root: Node | None) -> EncodedDocument:
     doc = read_exact(raw)
-    root = shape.root if shape is not None else None
     encoder = _Encoder()
     data: dict[str, Any] = {}
     for key, value in doc.items():
@@ -409,7 +409,7 @@ def decode_document(
     legacy_id: str,
     data: dict[str, Any],
     annotations: dict[str, Any] | None,
-    shape: LegacyShape | None = None,
+    shape: Node | None = None,
 ) -> bytes:
     """The exact BSON bytes of a stored document (inverse of `encode_document`)."""
     return deep(_decode_document, legacy_id, data, annotations, shape)
@@ -419,10 +419,9 @@ def _decode_document(
     legacy_id: str,
     data: dict[str, Any],
     annotations: dict[str, Any] | None,
-    shape: LegacyShape | None,
+    root: Node | None,
 ) -> bytes:
     decoder = _Decoder(annotations)
-    root = shape.root if shape is not None else None
     if annotations and annotations.get("noId"):
         body = _body(decoder, data, root)
         return _write(body, decoder.exotic, legacy_id)

@@ -29,10 +29,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.migration import staging
 from pmo_playbook.migration.batch import Batch
 from pmo_playbook.migration.loader import JsonbText, JsonbTextDumper, Sent
-from pmo_playbook.migration.mapping import TableSpec
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ _RESOLVE_IDS = (
 
 def eligible(spec: TableSpec) -> bool:
     """Whether the table's batches can be COPYed as they are (no join, not shared)."""
-    return spec.scope_column is None and staging.FK_REF not in spec.column_names
+    return spec.scope_column is None and spec.reference is None
 
 
 def table_is_empty(conn: psycopg.Connection[Any], spec: TableSpec) -> bool:

@@ -26,8 +26,8 @@ import orjson
 from bson.codec_options import CodecOptions, DatetimeConversion
 from bson.objectid import ObjectId
 
+from pmo_playbook.documents.registry.shape import Node
 from pmo_playbook.migration import codec
-from pmo_playbook.migration.legacy_shape import LegacyShape
 
 _OPTS: CodecOptions[dict[str, Any]] = CodecOptions(
     datetime_conversion=DatetimeConversion.DATETIME_AUTO
@@ -50,7 +50,7 @@ def _natural_scalar(value: Any) -> str:
     raise TypeError(kind.__name__)
 
 
-def encode_natural(raw: bytes, shape: LegacyShape | None) -> tuple[str, bytes, Any] | None:
+def encode_natural(raw: bytes, shape: Node | None) -> tuple[str, bytes, Any] | None:
     """(legacy_id, canonical data JSON, data) when `raw` needs no annotation, else None.
 
     None means "use the full encoder", never "cannot be encoded".
@@ -61,9 +61,7 @@ def encode_natural(raw: bytes, shape: LegacyShape | None) -> tuple[str, bytes, A
     return fast[0], fast[1], fast[2]
 
 
-def encode_fast(
-    raw: bytes, shape: LegacyShape | None
-) -> tuple[str, bytes, Any, bytes | None] | None:
+def encode_fast(raw: bytes, shape: Node | None) -> tuple[str, bytes, Any, bytes | None] | None:
     """(legacy_id, data JSON, data, annotations JSON) of a natural document, or None.
 
     Natural: every value as `encode_natural` writes it; only the ROOT's field order may differ
@@ -85,7 +83,7 @@ def encode_fast(
     data = orjson.loads(text)
     legacy_id = raw[9:21].hex()
     notes = None
-    if not codec.in_expected_order(keys[1:], shape.root if shape is not None else None):
+    if not codec.in_expected_order(keys[1:], shape):
         notes = {"orders": [[[], keys]], "v": codec.ANNOTATIONS_VERSION}
     try:
         if codec.decode_document(legacy_id, data, notes, shape) != raw:

@@ -21,15 +21,14 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-import orjson
 import psycopg
 from psycopg.adapt import Dumper
 from psycopg.pq import Format, TransactionStatus
 
+from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.migration import checkpoints, quarantine, staging
 from pmo_playbook.migration.batch import Batch, attach, checks_of, rederive
 from pmo_playbook.migration.checkpoints import Checkpoint
-from pmo_playbook.migration.mapping import TableSpec
 from pmo_playbook.migration.pipeline import Encoder, worker_extract_differs
 from pmo_playbook.migration.progress import NullProgress, ProgressSink
 from pmo_playbook.migration.rowcodec import RowCodec
@@ -347,7 +346,8 @@ def send_batch(
             conflicts = [
                 (k, conn.execute(staging.delete_conflicts(spec, k))) for k in spec.unique_keys
             ]
-            dangling = conn.execute(staging.COUNT_DANGLING) if spec.table == "agent_sops" else None
+            ref = spec.reference
+            dangling = conn.execute(staging.count_dangling(ref)) if ref is not None else None
             upserted = conn.execute(staging.upsert(spec))
             quarantine.resolve_staged(conn, run_id, batch.collection)
             read_back = conn.execute(staging.read_back(spec))
@@ -363,8 +363,3 @@ def send_batch(
         counts["updated"] = len(flags) - counts["inserted"]
         counts["unchanged"] = len(batch.rows) - (len(entries) - len(batch.rejected)) - len(flags)
     return Sent(batch, counts, entries, stored)
-
-
-def json_dumps(obj: Any) -> bytes:
-    """Fast JSON for COPY (orjson; the codec already removed what JSON cannot hold)."""
-    return orjson.dumps(obj)

@@ -28,9 +28,10 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
+from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.errors import PmoError
 from pmo_playbook.migration.batch import Checks, Prepared, encode_chunk
-from pmo_playbook.migration.mapping import TableSpec, spec_for, unmapped_spec
+from pmo_playbook.migration.mapping import spec_for, unmapped_spec
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.sources.base import SourceError
 

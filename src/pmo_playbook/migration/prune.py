@@ -22,9 +22,9 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.errors import InvalidInput
 from pmo_playbook.migration import quarantine
-from pmo_playbook.migration.mapping import TableSpec
 
 MAX_LISTED = 100
 

@@ -26,7 +26,6 @@ class CollectionReport:
     quarantined_ids: list[str] = field(default_factory=list)  # open entries (canonical _id text)
     # Open entries whose document the source no longer has (deleted there; --prune closes them).
     quarantined_gone_ids: list[str] = field(default_factory=list)
-    differences: list[str] = field(default_factory=list)  # "<_id>: <paths>" for the first few
     extra_count: int = 0  # rows whose legacy_id the source no longer has (deleted there)
     extra_ids: list[str] = field(default_factory=list)  # the first of them
 

@@ -19,11 +19,11 @@ import psycopg
 from psycopg import sql
 
 from pmo_playbook.db.url import DatabaseUrl
+from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.migration import quarantine
 from pmo_playbook.migration.batch import prepare_batch
 from pmo_playbook.migration.exclusive import exclusive_writer
 from pmo_playbook.migration.loader import write_batch
-from pmo_playbook.migration.mapping import TableSpec
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.run import open_connection, target_for
 from pmo_playbook.migration.run_guard import DUPLICATE_REASON, source_legacy_id

@@ -1,7 +1,7 @@
 """`pmo migrate export`: the reverse direction, PostgreSQL → mongodump or mongoexport files.
 
 Every row is decoded by the codec from what the application reads (`data`, `bson_annotations`,
-the collection's `LegacyShape`); rows created in PostgreSQL (no annotations) come out in the
+the collection's shape); rows created in PostgreSQL (no annotations) come out in the
 legacy shape (BSON dates and ObjectIds where the mongoose models have them). Rows stream through
 a server-side cursor in insertion order (`ORDER BY id`), so memory stays bounded and a migrated
 collection comes out in its source order, byte for byte.
@@ -27,58 +27,18 @@ import psycopg
 from psycopg import IsolationLevel
 
 from pmo_playbook.db.url import DatabaseUrl
+from pmo_playbook.documents.registry import collection
+from pmo_playbook.documents.registry.collection import ID_INDEX
+from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.errors import InvalidInput
 from pmo_playbook.migration import staging
-from pmo_playbook.migration.mapping import SPECS, TableSpec, unmapped_spec
+from pmo_playbook.migration.mapping import SPECS, unmapped_spec
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.run import open_connection
 from pmo_playbook.migration.staged_folder import check_destination, fsync, staged
 
 FORMATS = ("mongodump", "mongoexport")
 _UNMAPPED = "SELECT DISTINCT collection FROM legacy_documents ORDER BY collection"
-
-
-def _index(key: dict[str, Any], name: str, unique: bool = False) -> dict[str, Any]:
-    spec: dict[str, Any] = {"v": 2, "key": key, "name": name}
-    if unique:
-        spec["unique"] = True
-    return spec
-
-
-_TEXT = {"_fts": "text", "_ftsx": 1}
-_ID = _index({"_id": 1}, "_id_")
-# The legacy mongoose indexes (legacy-system.md §1), as mongodump writes them in .metadata.json.
-LEGACY_INDEXES: dict[str, list[dict[str, Any]]] = {
-    "projects": [_ID, _index({"projectId": 1}, "projectId_1", True),
-                 _index(_TEXT, "projectName_text"), _index({"sponsor": 1}, "sponsor_1"),
-                 _index({"isActive": 1}, "isActive_1")],
-    "human_sops": [_ID, _index({"sopId": 1}, "sopId_1", True),
-                   _index({"phase": 1, "isActive": 1}, "phase_1_isActive_1"),
-                   _index(_TEXT, "title_text")],
-    "agent_sops": [_ID, _index({"sopId": 1}, "sopId_1", True),
-                   _index({"phase": 1, "isActive": 1}, "phase_1_isActive_1"),
-                   _index({"keywords": 1}, "keywords_1"),
-                   _index(_TEXT, "searchableContent_text")],
-    "chat_histories": [_ID, _index({"sessionId": 1}, "sessionId_1", True),
-                       _index({"userId": 1}, "userId_1"),
-                       _index({"status": 1, "startedAt": -1}, "status_1_startedAt_-1")],
-    "userfeedback": [_ID, _index({"createdAt": -1}, "createdAt_-1"),
-                     _index({"status": 1, "priority": -1, "createdAt": -1},
-                            "status_1_priority_-1_createdAt_-1"),
-                     _index({"sopId": 1, "status": 1}, "sopId_1_status_1")],
-    "message_feedback": [_ID, _index({"messageId": 1, "sessionId": 1},
-                                     "messageId_1_sessionId_1", True),
-                         _index({"sopUsed": 1, "rating": 1}, "sopUsed_1_rating_1")],
-    "change_proposals": [_ID, _index({"proposalId": 1}, "proposalId_1", True),
-                         _index({"sopId": 1}, "sopId_1"),
-                         _index({"status": 1, "priority": -1, "createdAt": -1},
-                                "status_1_priority_-1_createdAt_-1")],
-    "sop_version_history": [_ID, _index({"sopId": 1, "sopType": 1, "version": -1},
-                                        "sopId_1_sopType_1_version_-1"),
-                            _index({"sopId": 1, "createdAt": -1}, "sopId_1_createdAt_-1")],
-    "users": [_ID, _index({"userId": 1}, "userId_1", True),
-              _index({"email": 1}, "email_1", True), _index({"role": 1}, "role_1")],
-}  # fmt: skip
 
 
 @dataclass
@@ -151,8 +111,10 @@ def export_collection(
         out.flush()
         os.fsync(out.fileno())
     if fmt == "mongodump":
+        known = collection(name)
         metadata = {
-            "indexes": LEGACY_INDEXES.get(name, [_ID]),
+            # The legacy mongoose indexes, as mongodump writes them (unmapped: `_id` only).
+            "indexes": list(known.legacy_indexes if known is not None else (ID_INDEX,)),
             "collectionName": name,
             "type": "collection",
         }

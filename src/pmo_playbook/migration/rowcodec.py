@@ -1,8 +1,8 @@
 """The codec as the loader, verifier and exporter use it: one collection, its shape, its columns.
 
-A thin adapter over `codec.py` (owned by the codec engineer): it binds the collection's
-`LegacyShape`, derives the canonical Extended JSON of `_id` for quarantine entries, and compares
-a stored row with the source bytes (decoded document AND re-derived typed columns), naming the
+A thin adapter over `codec.py`: it binds the collection's shape (`documents.registry`),
+derives the canonical Extended JSON of `_id` for quarantine entries, and compares a stored row
+with the source bytes (decoded document AND re-derived typed columns), naming the
 differing field paths when they differ.
 """
 
@@ -17,10 +17,11 @@ from bson import json_util
 from bson.codec_options import CodecOptions
 from bson.son import SON
 
+from pmo_playbook.documents.registry import shape_of
+from pmo_playbook.documents.registry.columns import TableSpec
+from pmo_playbook.documents.registry.shape import Node
 from pmo_playbook.migration import codec
 from pmo_playbook.migration.fastpath import canonical
-from pmo_playbook.migration.legacy_shape import LegacyShape, shape_for
-from pmo_playbook.migration.mapping import TableSpec
 from pmo_playbook.migration.staging import compared_columns
 
 _RAW_OPTIONS: CodecOptions[Any] = CodecOptions(document_class=SON, tz_aware=True)
@@ -33,7 +34,7 @@ class RowCodec:
     def __init__(self, collection: str, spec: TableSpec) -> None:
         self.collection = collection
         self.spec = spec
-        self.shape: LegacyShape | None = shape_for(collection)
+        self.shape: Node | None = shape_of(collection)
         names = spec.column_names
         self._compared = [names.index(n) for n in compared_columns(spec)]
         # The compared values of a staged row (ord, legacy_id, data, notes, *values) as one
@@ -137,19 +138,6 @@ class RowCodec:
         except Exception:  # e.g. a value canonical() cannot write: the slow path says why
             return False
         return row[4:] == self._staged_values(staged)
-
-    def compare_rows(
-        self, stored: list[tuple[Any, ...]], raw_by_ord: dict[int, bytes]
-    ) -> tuple[int, list[tuple[str, list[str]]]]:
-        """(identical count, [(legacy_id, paths)]) for rows read back as (ord, *row)."""
-        identical, different = 0, []
-        for row in stored:
-            paths = self.row_differences(row[1:], raw_by_ord[row[0]])
-            if paths:
-                different.append((row[1], paths))
-            else:
-                identical += 1
-        return identical, different
 
 
 def diff_paths(a: bytes, b: bytes) -> list[str]:

@@ -20,6 +20,7 @@ from psycopg.types.json import set_json_loads
 
 from pmo_playbook.db.connect import connect
 from pmo_playbook.db.url import DatabaseUrl
+from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.migration import checkpoints, deferred_indexes, quarantine, staging
 from pmo_playbook.migration.checkpoints import Checkpoint
 from pmo_playbook.migration.exclusive import (
@@ -30,13 +31,7 @@ from pmo_playbook.migration.exclusive import (
     run_label,
 )
 from pmo_playbook.migration.loader import LoadOptions, load_collection
-from pmo_playbook.migration.mapping import (
-    LOAD_ORDER,
-    TableSpec,
-    collection_sort_key,
-    spec_for,
-    unmapped_spec,
-)
+from pmo_playbook.migration.mapping import LOAD_ORDER, collection_sort_key, spec_for, unmapped_spec
 from pmo_playbook.migration.prune import (
     Extras,
     PruneRequest,

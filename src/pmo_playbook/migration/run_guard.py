@@ -29,10 +29,10 @@ from typing import Any
 
 import psycopg
 
+from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.migration import quarantine
 from pmo_playbook.migration.codec import NO_ID_PREFIX
 from pmo_playbook.migration.loader import explicit_transactions
-from pmo_playbook.migration.mapping import TableSpec
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.sources.base import ResumePoint, Source, SourceDocument
 
@@ -118,7 +118,6 @@ def source_position(loaded: int, duplicate_positions: list[int]) -> int:
 _END = object()
 
 
-Window = tuple[list[SourceDocument], list[str | None]]
 Check = Callable[[list[SourceDocument], list[str | None], int], list[SourceDocument]]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from pmo_playbook.migration.mapping import TableSpec
+from pmo_playbook.documents.registry.columns import Reference, TableSpec
 
 STAGE = sql.Identifier("pmo_stage")
 _BASE = (
@@ -18,9 +18,6 @@ _BASE = (
     ("data", "jsonb"),
     ("bson_annotations", "jsonb"),
 )
-_FK_REF = "human_sop_ref"  # staged on agent_sops, resolved to human_sop_id by a join
-_NOT_COMPARED = frozenset({"updated_at", _FK_REF})  # trigger-managed / resolved by join
-FK_REF = _FK_REF
 
 
 def stage_columns(spec: TableSpec) -> list[tuple[str, str]]:
@@ -59,16 +56,30 @@ def delete_conflicts(spec: TableSpec, key: tuple[str, ...]) -> sql.Composed:
     ).format(stage=STAGE, table=sql.Identifier(spec.table), match=_key_match(spec, key))
 
 
-COUNT_DANGLING = sql.SQL(
-    "SELECT count(*) FROM {} s WHERE s.human_sop_ref IS NOT NULL "
-    "AND NOT EXISTS (SELECT 1 FROM human_sops h WHERE h.legacy_id = s.human_sop_ref)"
-).format(STAGE)
+def count_dangling(reference: Reference) -> sql.Composed:
+    """Staged rows whose reference points at no row of the target table."""
+    return sql.SQL(
+        "SELECT count(*) FROM {stage} s WHERE s.{ref} IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM {target} h WHERE h.legacy_id = s.{ref})"
+    ).format(
+        stage=STAGE,
+        ref=sql.Identifier(reference.staged_column),
+        target=sql.Identifier(reference.target_table),
+    )
+
+
+def _resolve(reference: Reference) -> sql.Composed:
+    """The target row's id for the staged legacy id (NULL when it points at nothing)."""
+    return sql.SQL("(SELECT h.id FROM {target} h WHERE h.legacy_id = s.{ref})").format(
+        target=sql.Identifier(reference.target_table), ref=sql.Identifier(reference.staged_column)
+    )
 
 
 def _target_columns(spec: TableSpec) -> list[str]:
-    names = [n for n in spec.column_names if n != _FK_REF]
-    if _FK_REF in spec.column_names:
-        names.append("human_sop_id")
+    ref = spec.reference
+    names = [n for n in spec.column_names if ref is None or n != ref.staged_column]
+    if ref is not None:
+        names.append(ref.column)
     return ["legacy_id", "data", "bson_annotations", *names]
 
 
@@ -82,10 +93,8 @@ def upsert(spec: TableSpec) -> sql.Composed:
     table = sql.Identifier(spec.table)
     selects: list[sql.Composable] = []
     for name in target:
-        if name == "human_sop_id":
-            selects.append(
-                sql.SQL("(SELECT h.id FROM human_sops h WHERE h.legacy_id = s.human_sop_ref)")
-            )
+        if spec.reference is not None and name == spec.reference.column:
+            selects.append(_resolve(spec.reference))
         else:
             selects.append(sql.Identifier("s", name))
     updated = [n for n in target if n not in spec.conflict_target]
@@ -110,17 +119,16 @@ def upsert(spec: TableSpec) -> sql.Composed:
 
 def compared_columns(spec: TableSpec) -> list[str]:
     """Typed columns verification re-derives from `data` and compares with the row."""
-    return [n for n in spec.column_names if n not in _NOT_COMPARED]
+    # updated_at is trigger-managed; a reference is resolved by a join (verify_columns.py).
+    skipped = {"updated_at", spec.reference.staged_column if spec.reference else ""}
+    return [n for n in spec.column_names if n not in skipped]
 
 
-def _row_select(spec: TableSpec) -> sql.Composable:
+def row_select(spec: TableSpec) -> sql.Composable:
     """legacy_id, data, bson_annotations and the compared columns of the target row `t`."""
     cols = [sql.Identifier("t", n) for n in ("legacy_id", "data", "bson_annotations")]
     cols += [sql.Identifier("t", n) for n in compared_columns(spec)]
     return sql.SQL(", ").join(cols)
-
-
-row_select = _row_select
 
 
 def read_back(spec: TableSpec) -> sql.Composed:
@@ -131,7 +139,7 @@ def read_back(spec: TableSpec) -> sql.Composed:
             join, sql.Identifier(spec.scope_column), sql.Identifier(spec.scope_column)
         )
     return sql.SQL("SELECT s.ord, {cols} FROM {stage} s JOIN {table} t ON {join}").format(
-        cols=_row_select(spec), stage=STAGE, table=sql.Identifier(spec.table), join=join
+        cols=row_select(spec), stage=STAGE, table=sql.Identifier(spec.table), join=join
     )
 
 
@@ -145,7 +153,7 @@ def rows_by_ids(spec: TableSpec) -> sql.Composed:
         "LEFT JOIN {table} t ON t.legacy_id = i.legacy_id{scope} "
         "LEFT JOIN migration_quarantine q ON q.collection = %(collection)s "
         "AND q.legacy_id = i.legacy_id AND q.resolved_at IS NULL"
-    ).format(cols=_row_select(spec), table=sql.Identifier(spec.table), scope=scope)
+    ).format(cols=row_select(spec), table=sql.Identifier(spec.table), scope=scope)
 
 
 def count_rows(spec: TableSpec) -> sql.Composed:

@@ -23,8 +23,8 @@ import psycopg
 from psycopg import sql
 
 from pmo_playbook.db.url import DatabaseUrl
+from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.migration import staging
-from pmo_playbook.migration.mapping import TableSpec
 from pmo_playbook.migration.rowcodec import RowCodec
 from pmo_playbook.migration.run import open_connection, sorted_collections, target_for
 from pmo_playbook.migration.run_guard import source_legacy_id

@@ -156,3 +156,12 @@ def test_trace_and_unknown_methods_are_405_with_allow(client: TestClient) -> Non
         assert set(response.headers["allow"].split(", ")) >= {"GET", "POST"}
     page = client.request("TRACE", "/login")
     assert page.status_code == 405 and "POST" in page.headers["allow"]
+
+
+def test_login_from_another_site_is_refused(client: TestClient) -> None:
+    form = {"email": "admin@example.org", "password": "whatever", "next": "/"}
+    evil = client.post("/login", data=form, headers={"Origin": "http://evil.example"})
+    assert evil.status_code == 403 and "pmo_session" not in evil.headers.get("set-cookie", "")
+    client.cookies.clear()
+    fetch = client.post("/login", data=form, headers={"Sec-Fetch-Site": "cross-site"})
+    assert fetch.status_code == 403

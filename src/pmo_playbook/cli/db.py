@@ -86,8 +86,8 @@ def status(ctx: typer.Context) -> None:
     cli = get_context(ctx)
     url = cli.database_url()
     source = "embedded server" if uses_embedded(cli.settings) else "DATABASE_URL"
-    say(f"Database: {url.display()} ({source})")
-    with cli.connect(autocommit=True) as conn:
+    with cli.connect(autocommit=True) as conn:  # an unusable database: the error line only
+        say(f"Database: {url.display()} ({source})")
         say(f"Server: PostgreSQL {conn.info.parameter_status('server_version')}")
         applied = schema.applied_migrations(conn)
         pending = schema.pending_migrations(conn)

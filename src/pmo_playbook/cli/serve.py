@@ -38,6 +38,7 @@ def serve(
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
     url = cli.database_url()
+    cli.check_database()  # one line and exit 2 on a bad database, before the banner
     pool = create_pool(url, settings)
     application = create_app(settings, pool=pool)
     # indexes a killed migration load left dropped: created while the app already serves

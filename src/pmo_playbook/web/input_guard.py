@@ -1,7 +1,7 @@
 """ASGI middleware: refuse hostile input at the edge, before any route or driver sees it.
 
 - path, query and body text PostgreSQL cannot store (`text_rules.py`): 422 naming the field;
-- JSON numbers past a bigint, NaN/Infinity, integers past Python's digit limit: 422;
+- JSON NaN/Infinity and integers past Python's digit limit: 422;
 - broken forms (multipart without or with an empty boundary, more than 1000 fields, bad
   parts): 400 instead of a 500 from deep inside the form parser.
 
@@ -29,9 +29,9 @@ MAX_FORM_FIELDS = 1000  # Starlette's own default, stated once for both parsers
 _MAX_FIELD_NAME = 120  # a field named in an error message is cut to this many characters
 # Only a JSON body with a \u escape of NUL or of a surrogate can hold unstorable text (raw
 # control characters are invalid JSON; raw surrogates are invalid UTF-8); numbers are checked
-# when the body holds a long digit run or a NaN/Infinity literal.
+# when the body holds a very long digit run, a huge exponent or a NaN/Infinity literal.
 _SUSPECT_JSON = re.compile(
-    rb"\\u(?:0000|[dD][89a-fA-F])|[0-9]{16}|[eE][+-]?[0-9]{3}|NaN|Infinity", re.ASCII
+    rb"\\u(?:0000|[dD][89a-fA-F])|[0-9]{1000}|[eE][+-]?[0-9]{3}|NaN|Infinity", re.ASCII
 )
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\ud800-\udfff]")

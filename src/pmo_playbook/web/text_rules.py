@@ -1,9 +1,11 @@
 """The one rule for input PostgreSQL cannot store: where in a request value it breaks.
 
 PostgreSQL text and jsonb refuse NUL (U+0000) and cannot hold a lone UTF-16 surrogate
-(U+D800..U+DFFF: not encodable as UTF-8); jsonb also has no NaN or Infinity, and the typed
-columns are bigint at most. Such a value used to reach the driver and come back as a 500. The
-API edge (`input_guard.py`) refuses it with a 422 naming the field instead. The migration
+(U+D800..U+DFFF: not encodable as UTF-8); jsonb also has no NaN or Infinity (Python's JSON
+parser accepts those literals). Such a value used to reach the driver and come back as a 500.
+The API edge (`input_guard.py`) refuses it with a 422 naming the field instead. Large integers
+are left to the fields that hold them (their bounds are in the request models): jsonb stores
+any integer, and a legacy client's unknown keys are ignored whatever they hold. The migration
 toolkit is not affected: it encodes NUL and friends losslessly before they reach PostgreSQL.
 """
 
@@ -14,7 +16,6 @@ import re
 from typing import Any
 
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # a PostgreSQL bigint
 
 
 def text_problem(text: str) -> str | None:
@@ -34,12 +35,6 @@ def value_problem(value: Any, where: str) -> tuple[str, str] | None:
     if isinstance(value, str):
         reason = text_problem(value)
         return (where, reason) if reason else None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        if not INT_MIN <= value <= INT_MAX:
-            return where, "is out of range (a 64-bit integer at most)"
-        return None
     if isinstance(value, float):
         return None if math.isfinite(value) else (where, "must be a finite number")
     if isinstance(value, dict):

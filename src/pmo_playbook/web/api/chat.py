@@ -16,12 +16,13 @@ from pmo_playbook.errors import RateLimited
 from pmo_playbook.services.chat import answer_question
 from pmo_playbook.services.rate_limit import RateLimiter, enforce
 from pmo_playbook.services.sop_events import register_agent_sop_listener
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.client_address import client_address
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 from pmo_playbook.web.errors import envelope
 from pmo_playbook.web.responses import JsonResponse
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(tags=["chat"], responses=READ)
 register_agent_sop_listener(reindex_sop)
 
 
@@ -71,7 +72,7 @@ def _rate_keys(request: Request, user_id: str | None, session_id: Any, proxies: 
 @router.post(
     "/api/chat",
     response_model=ChatResponse,
-    responses={400: {}, 422: {}, 429: {}, 503: {}},
+    responses=errors(409, 429),
     summary="Ask a question; the answer cites the SOP it comes from",
 )
 def post_chat(

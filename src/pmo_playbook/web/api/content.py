@@ -17,10 +17,11 @@ from pmo_playbook.services.sops import (
     list_agent_sops,
     list_human_sops,
 )
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 from pmo_playbook.web.responses import JsonResponse
 
-router = APIRouter(tags=["sop content"])
+router = APIRouter(tags=["sop content"], responses=READ)
 JsonObject = Annotated[dict[str, Any], Body()]
 
 
@@ -81,13 +82,13 @@ def _agent_item(context: dict[str, Any], version: int, updated: Any) -> dict[str
     return {**context, "version": version, "updatedAt": to_iso(updated)}
 
 
-@router.put("/api/content-db")
+@router.put("/api/content-db", responses=errors(409))
 def content_put(conn: Conn, actor: CurrentActor, body: JsonObject) -> dict[str, Any]:
     """Edit a human SOP: version +1, title from the H1, agent SOP regenerated, all or nothing."""
     return edit_sop(conn, actor, body).to_legacy()
 
 
-@router.post("/api/content-db", status_code=201)
+@router.post("/api/content-db", status_code=201, responses=errors(409))
 def content_post(conn: Conn, actor: CurrentActor, body: JsonObject) -> JSONResponse:
     """Create a SOP `{markdownContent, sopId?, phase?}` (SOP- id allocated when absent)."""
     outcome = create_sop(conn, actor, body)

@@ -16,10 +16,11 @@ from pmo_playbook.services.projects import (
     summarize_project,
     update_project,
 )
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 from pmo_playbook.web.responses import JsonResponse
 
-router = APIRouter(tags=["projects"])
+router = APIRouter(tags=["projects"], responses=READ)
 JsonObject = Annotated[dict[str, Any], Body(description="Project fields (legacy camelCase keys)")]
 
 
@@ -52,7 +53,7 @@ def projects_list(
     return JsonResponse({"projects": [row.to_legacy() for row in rows]})
 
 
-@router.post("/api/projects", status_code=201, response_model=ProjectWritten)
+@router.post("/api/projects", status_code=201, response_model=ProjectWritten, responses=errors(409))
 def projects_create(conn: Conn, actor: CurrentActor, body: JsonObject) -> JSONResponse:
     """Create a project; the PRO- id is allocated atomically unless given."""
     row = create_project(conn, actor, body)
@@ -78,7 +79,7 @@ def projects_summary(
     return {"summary": summarize_project(row).model_dump()}
 
 
-@router.put("/api/projects/{projectId}", response_model=ProjectWritten)
+@router.put("/api/projects/{projectId}", response_model=ProjectWritten, responses=errors(409))
 def projects_update(
     projectId: str, conn: Conn, actor: CurrentActor, body: JsonObject
 ) -> JSONResponse:
@@ -87,7 +88,7 @@ def projects_update(
     return JSONResponse({"message": "Project updated successfully", "project": row.brief()})
 
 
-@router.delete("/api/projects/{projectId}", response_model=ProjectDeleted)
+@router.delete("/api/projects/{projectId}", response_model=ProjectDeleted, responses=errors(409))
 def projects_delete(projectId: str, conn: Conn, actor: CurrentActor) -> ProjectDeleted:
     """Soft delete: the project becomes inactive."""
     row = delete_project(conn, actor, projectId)

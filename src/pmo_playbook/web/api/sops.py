@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, StrictInt
 from pmo_playbook.errors import BadRequest
 from pmo_playbook.services.sop_versions import diff_versions, get_version, list_versions, rollback
 from pmo_playbook.services.sops import regenerate_all, regenerate_one
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 
-router = APIRouter(tags=["sop content"])
+router = APIRouter(tags=["sop content"], responses=READ)
 MAX_VERSION = 2**31 - 1  # the integer column versions are stored in
 Version = Annotated[int, Query(ge=1, le=MAX_VERSION)]
 PathVersion = Annotated[int, Path(ge=1, le=MAX_VERSION)]
@@ -35,7 +36,7 @@ class RollbackBody(BaseModel):
     version: StrictInt
 
 
-@router.post("/api/sops/regenerate")
+@router.post("/api/sops/regenerate", responses=errors(409))
 def sops_regenerate(
     conn: Conn, actor: CurrentActor, body: Annotated[RegenerateBody, Body()]
 ) -> dict[str, Any]:
@@ -98,7 +99,7 @@ def sops_diff(
     return diff_versions(conn, actor, sopId, from_, to, type, public_read=settings.public_read)
 
 
-@router.post("/api/sops/{sopId}/rollback")
+@router.post("/api/sops/{sopId}/rollback", responses=errors(409))
 def sops_rollback(
     sopId: str, conn: Conn, actor: CurrentActor, body: Annotated[RollbackBody, Body()]
 ) -> dict[str, Any]:

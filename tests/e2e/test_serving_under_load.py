@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.web.client_address import client_address
-from tests.auth.helpers import make_token, make_user
+from tests.auth.helpers import PASSWORD, make_token, make_user
 from tests.support.app import app_client
 
 
@@ -69,3 +69,23 @@ def test_serving_spoofed_forwarded_for_ignored_unless_peer_trusted() -> None:
     assert client_address(spoof, "10.0.0.0/8") == "127.0.0.1"
     via_proxy = _request("10.0.0.2", "198.51.100.1, 203.0.113.9, 10.0.0.3")
     assert client_address(via_proxy, "10.0.0.0/8") == "203.0.113.9"
+
+
+def test_serving_lockout_shared_between_two_app_processes(
+    db_url: DatabaseUrl, tmp_path: Path
+) -> None:
+    """Two apps with their own pools (as two workers or replicas) count failures in one place."""
+    make_user(db_url, "shared@example.com")
+    settings = {"PMO_LOGIN_MAX_FAILURES": 3, "PMO_LOGIN_LOCKOUT_SECONDS": 60}
+    body = {"email": "shared@example.com", "password": "wrong-password"}
+    right = {"email": "shared@example.com", "password": PASSWORD}
+    with (
+        app_client(db_url, tmp_path / "a", **settings) as first,
+        app_client(db_url, tmp_path / "b", **settings) as second,
+    ):
+        failures = [first.post("/api/auth/login", json=body).status_code for _ in range(2)]
+        failures.append(second.post("/api/auth/login", json=body).status_code)
+        locked = first.post("/api/auth/login", json=right)
+    assert failures == [401, 401, 401]
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "RATE_LIMITED"

@@ -89,3 +89,25 @@ def test_serving_lockout_shared_between_two_app_processes(
     assert failures == [401, 401, 401]
     assert locked.status_code == 429
     assert locked.json()["code"] == "RATE_LIMITED"
+
+
+def test_serving_busy_pool_answers_503_retry_after_then_recovers(
+    db_url: DatabaseUrl, tmp_path: Path
+) -> None:
+    """A wait shorter than the burst needs: the overflow is 503 SERVER_BUSY with Retry-After
+    (never 500), and afterwards every permit and connection is back (the app still answers)."""
+    settings = {"PMO_DB_POOL_MIN": 1, "PMO_DB_POOL_MAX": 2, "PMO_DB_POOL_TIMEOUT": 0.05}
+    with app_client(db_url, tmp_path, **settings) as client:
+
+        def call(_index: int) -> tuple[int, str | None, str | None]:
+            response = client.get("/api/projects")
+            code = response.json().get("code") if response.status_code != 200 else None
+            return response.status_code, code, response.headers.get("retry-after")
+
+        with ThreadPoolExecutor(max_workers=100) as pool:
+            results = list(pool.map(call, range(100)))
+        after = [client.get("/healthz").status_code for _ in range(5)]
+    busy = [result for result in results if result[0] != 200]
+    assert busy, "the burst never overflowed the bounded wait"
+    assert all(result == (503, "SERVER_BUSY", "1") for result in busy), busy
+    assert after == [200] * 5

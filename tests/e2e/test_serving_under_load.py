@@ -14,6 +14,7 @@ from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.web.client_address import client_address
 from tests.auth.helpers import PASSWORD, make_token, make_user
 from tests.support.app import app_client
+from tests.support.pg import TestServer
 
 
 def test_serving_100_concurrent_requests_pool_of_2_all_answered(
@@ -111,3 +112,23 @@ def test_serving_busy_pool_answers_503_retry_after_then_recovers(
     assert busy, "the burst never overflowed the bounded wait"
     assert all(result == (503, "SERVER_BUSY", "1") for result in busy), busy
     assert after == [200] * 5
+
+
+def test_serving_database_loss_is_503_for_bearer_and_cookie_callers(
+    pg_server: TestServer, db_url: DatabaseUrl, tmp_path: Path
+) -> None:
+    """The auth middleware looks the credential up on the request's connection: a lost
+    database is 503 DATABASE_UNAVAILABLE for authenticated callers too, never a 500."""
+    make_user(db_url, "down@example.com")
+    token = make_token(db_url, "down@example.com")
+    settings = {"PMO_DB_CONNECT_TIMEOUT": 1, "PMO_DB_POOL_MIN": 0}
+    with app_client(db_url, tmp_path, **settings) as client:
+        assert client.get("/api/projects", headers={"authorization": f"Bearer {token}"}).is_success
+        pg_server.drop_database(db_url.dbname)
+        bearer = client.get("/api/projects", headers={"authorization": f"Bearer {token}"})
+        client.cookies.set("pmo_session", "s" * 43)
+        cookie = client.get("/api/projects")
+    for response in (bearer, cookie):
+        assert response.status_code == 503, response.text
+        assert response.json()["code"] == "DATABASE_UNAVAILABLE"
+        assert response.headers["retry-after"] == "5"

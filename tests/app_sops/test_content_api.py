@@ -296,7 +296,7 @@ def test_malformed_json_body_is_one_clear_sentence(sops_api: ActingClient) -> No
         content=b'{"sopId": "SOP-001",',
         headers={"content-type": "application/json"},
     )
-    body = assert_envelope(response, 422, "INVALID_JSON")
+    body = assert_envelope(response, 422, "INVALID_INPUT")  # the stable code of every 422
     assert body["error"].startswith("The request body is not valid JSON: ")
     assert "at character" in body["error"]
     assert "0:" not in body["error"] and "decode error" not in body["error"]

@@ -98,7 +98,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JsonResponse:
         malformed = _json_decode_message(exc)
         if malformed:
-            return envelope(422, malformed, "INVALID_JSON", {"problems": []})
+            return envelope(422, malformed, "INVALID_INPUT", {"problems": []})
         details = _validation_details(exc)
         first = details["problems"][0] if details["problems"] else {"field": "", "message": ""}
         where = f"{first['field']}: " if first["field"] else ""

@@ -23,6 +23,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pmo_playbook.web.body_replay import read_body, replay
 from pmo_playbook.web.text_rules import text_problem, value_problem
 
 MAX_FORM_FIELDS = 1000  # Starlette's own default, stated once for both parsers
@@ -50,38 +51,13 @@ class InputGuardMiddleware:
         problem = _url_problem(scope)
         body = b""
         if problem is None:
-            body = await _read_body(receive)
+            body = await read_body(receive)
             problem = await _body_problem(scope, body)
         if problem is not None:
             status, message, field = problem
             await _refuse(send, status, message, field)
             return
-        await self.app(scope, _replay(body, receive), send)
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()  # after the body: wait for the disconnect as usual
-
-    return replay
+        await self.app(scope, replay(body, receive), send)
 
 
 Problem = tuple[int, str, str]

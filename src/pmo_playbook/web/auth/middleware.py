@@ -9,7 +9,6 @@ in the error envelope, never a 500. Tests choose the acting user by overriding t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -38,6 +37,8 @@ from pmo_playbook.web.auth.cookies import (
     cookie_secure,
 )
 from pmo_playbook.web.auth.csrf import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, tokens_match
+from pmo_playbook.web.body_replay import read_body
+from pmo_playbook.web.body_replay import replay as replay_body
 from pmo_playbook.web.errors import envelope, unavailable_response
 from pmo_playbook.web.request_db import (
     database_unavailable,
@@ -124,11 +125,11 @@ class AuthMiddleware:
         replay: Receive | None = None
         content_type = request.headers.get("content-type", "")
         if provided is None and content_type.startswith(_FORM_TYPES):
-            body = await _read_body(receive)
-            form = await Request(request.scope, _replayer(body, receive)).form()
+            body = await read_body(receive)
+            form = await Request(request.scope, replay_body(body, receive)).form()
             field = form.get(CSRF_FIELD)
             provided = field if isinstance(field, str) else None
-            replay = _replayer(body, receive)
+            replay = replay_body(body, receive)
         if not tokens_match(expected, provided):
             return envelope(
                 403,
@@ -188,28 +189,3 @@ def _login_required(request: Request) -> Response:
     if request.method == "GET" and wants_html and not path.startswith("/api/"):
         return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
     return envelope(401, "Authentication required.", "UNAUTHORIZED")
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replayer(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

@@ -40,9 +40,15 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(default=None, validation_alias="DATABASE_URL")
     # Local state: the embedded PostgreSQL cluster, backups, logs.
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="PMO_DATA_DIR")
-    # Connection pool bounds (per process).
+    # Connection pool bounds (per process). Unset max: `pmo serve` derives it per worker from
+    # PMO_DB_CONNECTION_BUDGET (db/pool_sizing.py); elsewhere 10.
     db_pool_min: int = Field(default=1, ge=0, validation_alias="PMO_DB_POOL_MIN")
-    db_pool_max: int = Field(default=10, ge=1, validation_alias="PMO_DB_POOL_MAX")
+    db_pool_max: int | None = Field(default=None, ge=1, validation_alias="PMO_DB_POOL_MAX")
+    # Connections all workers of one `pmo serve` may hold together (default: half of the
+    # server's max_connections less its reserved slots).
+    db_connection_budget: int | None = Field(
+        default=None, ge=1, validation_alias="PMO_DB_CONNECTION_BUDGET"
+    )
     # Seconds to wait for a TCP connection to the database server.
     db_connect_timeout: float = Field(default=10.0, gt=0, validation_alias="PMO_DB_CONNECT_TIMEOUT")
     # Seconds a request may wait for a free pooled connection before it is answered 503
@@ -67,6 +73,10 @@ class Settings(BaseSettings):
     # Address and port `pmo serve` binds to.
     host: str = Field(default="127.0.0.1", validation_alias="PMO_HOST")
     port: int = Field(default=8000, ge=0, le=65535, validation_alias="PMO_PORT")
+    # Worker processes of `pmo serve` (default: the machine's cores).
+    workers: int | None = Field(default=None, ge=1, le=64, validation_alias="PMO_WORKERS")
+    # One uvicorn log line per request (off by default: a reverse proxy usually logs them).
+    access_log: bool = Field(default=False, validation_alias="PMO_ACCESS_LOG")
     # Largest accepted request body, in bytes.
     max_body_bytes: int = Field(default=1_000_000, ge=1024, validation_alias="PMO_MAX_BODY_BYTES")
     # Secret used to sign cookies; generated and kept in PMO_DATA_DIR when unset.

@@ -7,14 +7,11 @@ created again in a background thread while the app serves, unless a migration is
 from __future__ import annotations
 
 import typer
-import uvicorn
 
 from pmo_playbook.cli.context import get_context
 from pmo_playbook.cli.output import say
 from pmo_playbook.config import Settings
-from pmo_playbook.db.pool import create_pool
 from pmo_playbook.migration.load import deferred_indexes
-from pmo_playbook.web.app import create_app
 
 app = typer.Typer(help="Serve the web application and JSON API.")
 
@@ -33,6 +30,13 @@ def serve(
     port: int | None = typer.Option(None, "--port", help=PORT_HELP),
 ) -> None:
     """Serve PMO Playbook until interrupted."""
+    # The web stack (FastAPI, uvicorn, the pages, the retrieval models) costs ≈ 2 s to import:
+    # only `pmo serve` pays it, not `pmo migrate` or `pmo db`.
+    import uvicorn
+
+    from pmo_playbook.db.pool import create_pool
+    from pmo_playbook.web.app import create_app
+
     cli = get_context(ctx)
     settings = cli.settings
     bind_host = host or settings.host

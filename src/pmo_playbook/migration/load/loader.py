@@ -93,7 +93,11 @@ def load_collection(load: CollectionLoad, source: Source, total: int | None) -> 
     options.progress.start(codec.collection, total, point.next_index)
     left = None if total is None else total - point.next_index
     threshold = options.worker_threshold
-    encoder = Encoder(codec, threshold is not None and (left is None or left > threshold))
+    # A known size decides at once; an unknown one (export files) starts inline and starts the
+    # worker once the collection proved larger than the threshold.
+    use_worker = threshold is not None and left is not None and left > threshold
+    late = threshold if threshold is not None and left is None else None
+    encoder = Encoder(codec, use_worker, start_after=late)
     try:
         load.direct = _goes_direct(load)
         with deferred_checks(source):
@@ -127,19 +131,19 @@ def _load(load: CollectionLoad, docs: Iterator[SourceDocument], encoder: Encoder
     extract, and reads it ahead in a thread of its own (run_guard._prefetched).
     """
     codec, point, options = load.codec, load.point, load.options
-    rederiving = encoder.worker and worker_extract_differs(codec.spec, codec.collection)
-    read_ahead = encoder.worker and not rederiving
+    differs = worker_extract_differs(codec.spec, codec.collection)
     started = time.perf_counter()
     chunk, error = read_chunk(docs, options.batch_size)
     if chunk:
         encoder.submit(_items(chunk), point.next_index, checks_of(chunk))
     while chunk:
         following: list[SourceDocument] = []
+        read_ahead = encoder.worker and not differs  # the worker may start late (pipeline.py)
         if read_ahead and error is None:
             following, error = read_chunk(docs, options.batch_size)
         prepared = encoder.result()
         items = _items(chunk)
-        if rederiving:
+        if differs and encoder.last_from_worker:
             rederive(prepared, items, codec, point.next_index)
         if not read_ahead and error is None:
             following, error = read_chunk(docs, options.batch_size)

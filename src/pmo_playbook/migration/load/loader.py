@@ -29,6 +29,7 @@ from pmo_playbook.migration.load import checkpoints, quarantine, staging
 from pmo_playbook.migration.load import direct as direct_path
 from pmo_playbook.migration.load.batch import Batch, Sent, attach, checks_of, rederive
 from pmo_playbook.migration.load.checkpoints import Checkpoint
+from pmo_playbook.migration.load.id_range import IdRange
 from pmo_playbook.migration.load.pipeline import Encoder, worker_extract_differs
 from pmo_playbook.migration.load.progress import NullProgress, ProgressSink
 from pmo_playbook.migration.sources.base import ResumePoint, Source, SourceDocument
@@ -45,7 +46,10 @@ class LoadOptions:
     include_unmapped: bool = False
     progress: ProgressSink = field(default_factory=NullProgress)
     # Encode in a worker process when a collection has more than this many documents left
-    # (None: never). Below it the process start-up would cost more than it saves.
+    # (None: never). Below it the process start-up would cost more than it saves: a worker
+    # from two batches on cost ≈ 0.5-0.8 s of CPU per collection (its imports) and lost on
+    # registry-shaped documents (bench/migrate.py); a worker kept for the whole run is not
+    # built yet.
     worker_threshold: int | None = 3 * DEFAULT_BATCH_SIZE
     # Load without the target's secondary indexes (created again after) when a collection of at
     # least this many documents starts into an empty table (None: never). deferred_indexes.py.
@@ -53,6 +57,8 @@ class LoadOptions:
     # COPY a first load's batches straight into the (empty at start) target table, the staging
     # path as the fallback of a batch that meets a conflict (direct.py, round 5).
     direct_copy: bool = True
+    # Load only the documents whose `_id` lies in this range (id_range.py); None: all of them.
+    id_range: IdRange | None = None
 
 
 def _documents(

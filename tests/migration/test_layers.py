@@ -16,6 +16,7 @@ ROOT = Path(pmo_playbook.migration.__file__).parent
 PACKAGE = "pmo_playbook.migration"
 # Layer of each top-level part of the package (a module or a subpackage), in flow order.
 LAYERS = {
+    "connection": 0,  # the migration connection (db only), beneath every layer
     "sources": 0,
     "mapping": 1,  # source collection → registry table spec
     "codec": 1,

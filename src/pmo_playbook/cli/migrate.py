@@ -12,13 +12,15 @@ import typer
 from pmo_playbook.cli.context import get_context
 from pmo_playbook.cli.output import bad, emit_json, ok, say, warn
 from pmo_playbook.errors import InvalidInput
+from pmo_playbook.migration.connection import open_connection
 from pmo_playbook.migration.load import quarantine as quarantine_store
+from pmo_playbook.migration.load.id_range import IdRange
 from pmo_playbook.migration.load.loader import DEFAULT_BATCH_SIZE, LoadOptions
 from pmo_playbook.migration.load.progress import RichProgress
 from pmo_playbook.migration.load.prune import Extras, PruneRefused, PruneRequest
 from pmo_playbook.migration.load.report import RunReport, summary_line
 from pmo_playbook.migration.load.retry import retry as retry_entries
-from pmo_playbook.migration.load.run import migrate, open_connection
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.load.status import migration_status
 from pmo_playbook.migration.plan import BSON_MAX, plan
 from pmo_playbook.migration.reverse.export import export as export_rows
@@ -108,8 +110,15 @@ def run_cmd(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="With --prune: list the rows it would delete, delete nothing."
     ),
+    id_range: str | None = typer.Option(
+        None,
+        "--id-range",
+        help="Only documents with LOW <= _id < HIGH (hex ObjectId prefixes, LOW:HIGH, one "
+        "may be empty): one part of a load split over processes or machines.",
+    ),
 ) -> None:
     """Plan, load (resumable, idempotent) and verify every document; exit 1 on any problem."""
+    ranged = IdRange.parse(id_range) if id_range is not None else None
     cli = get_context(ctx)
     url = cli.database_url()
     request = PruneRequest(dry_run=dry_run, confirm=_confirm_prune(yes)) if prune else None
@@ -117,7 +126,10 @@ def run_cmd(
         raise InvalidInput(f"--report {report}: folder {report.parent} does not exist")
     with _source(ctx, from_, fmt) as source, RichProgress() as progress:
         options = LoadOptions(
-            batch_size=batch_size, include_unmapped=include_unmapped, progress=progress
+            batch_size=batch_size,
+            include_unmapped=include_unmapped,
+            progress=progress,
+            id_range=ranged,
         )
         result = migrate(url, source, options, prune=request)
     _show_run(result)

@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 
 import typer
-import uvicorn
 
 from pmo_playbook.cli.context import get_context
 from pmo_playbook.cli.output import say
 from pmo_playbook.config import Settings
 from pmo_playbook.db.pool_sizing import PoolPlan, plan_pool, usable_connections
 from pmo_playbook.migration.load import deferred_indexes
-from pmo_playbook.web.worker_app import IMPORT_STRING
 
 app = typer.Typer(help="Serve the web application and JSON API.")
 
@@ -41,6 +39,12 @@ def serve(
     workers: int | None = typer.Option(None, "--workers", min=1, max=64, help=WORKERS_HELP),
 ) -> None:
     """Serve PMO Playbook until interrupted."""
+    # The web stack (FastAPI, uvicorn, the pages, the retrieval models) costs ≈ 2 s to import:
+    # only `pmo serve` pays it, not `pmo migrate` or `pmo db`.
+    import uvicorn
+
+    from pmo_playbook.web.worker_app import IMPORT_STRING
+
     cli = get_context(ctx)
     settings = cli.settings
     bind_host = host or settings.host

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from pmo_playbook.sync.modules import MODULE_OF_TABLE, MODULES
+from pmo_playbook.documents.registry import COLLECTIONS, MODULES
 
 _OWNERS = "SELECT module, owner, changed_at FROM cutover_modules ORDER BY module"
 _OWNERS_LOCKED = "SELECT module, owner FROM cutover_modules WHERE module = ANY(%s) FOR UPDATE"
@@ -111,7 +111,7 @@ class CutoverRepository:
     def finish(self) -> None:
         """End the cut-over: ownership, positions, outbox and the capture triggers go."""
         self.conn.execute(_FINISH)
-        for table in MODULE_OF_TABLE:
+        for table in (c.table for c in COLLECTIONS):
             self.conn.execute(
                 sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(
                     sql.Identifier(_TRIGGER_NAME.format(table)), sql.Identifier(table)
@@ -123,7 +123,7 @@ class CutoverRepository:
         self.conn.execute(_AS_SYNC_WRITER)
 
     def _install_triggers(self) -> None:
-        for table, module in MODULE_OF_TABLE.items():
+        for table, module in ((c.table, c.module) for c in COLLECTIONS):
             self.conn.execute(
                 sql.SQL(
                     "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {} "

@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from pmo_playbook.migration.mapping import TableSpec
+from pmo_playbook.documents.registry.columns import TableSpec
 
 _RESOLVE_GONE = (
     "UPDATE migration_quarantine SET resolved_at = now(), resolution = 'gone from the source' "

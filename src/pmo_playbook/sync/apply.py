@@ -13,9 +13,9 @@ from typing import Any
 
 import psycopg
 
-from pmo_playbook.migration.batch import prepare_batch
-from pmo_playbook.migration.loader import write_batch
-from pmo_playbook.migration.rowcodec import RowCodec
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.load.batch import prepare_batch
+from pmo_playbook.migration.load.loader import write_batch
 from pmo_playbook.migration.sources.base import SourceDocument
 from pmo_playbook.repositories.cutover import CutoverRepository
 from pmo_playbook.repositories.sync_rows import SyncRowRepository

@@ -24,15 +24,14 @@ import psycopg
 from bson.raw_bson import RawBSONDocument
 from pymongo.errors import OperationFailure, PyMongoError
 
+from pmo_playbook.documents.registry import collection
 from pmo_playbook.errors import PmoError
-from pmo_playbook.migration import codec as bson_codec
-from pmo_playbook.migration.mapping import spec_for
-from pmo_playbook.migration.rowcodec import RowCodec
+from pmo_playbook.migration.codec import document as bson_codec
+from pmo_playbook.migration.codec.rowcodec import RowCodec
 from pmo_playbook.migration.sources.live import raw_bytes
 from pmo_playbook.repositories.cutover import CutoverRepository, SyncPosition
 from pmo_playbook.repositories.sync_rows import SyncRowRepository
 from pmo_playbook.sync.apply import Changes, apply_changes
-from pmo_playbook.sync.modules import MODULE_OF_TABLE
 
 log = logging.getLogger(__name__)
 POLL_MARGIN = timedelta(seconds=5)  # clock skew and in-flight writes around a watermark
@@ -56,10 +55,13 @@ class CollectionSync:
 
 
 def followed_collections(db: Any) -> list[str]:
-    """The source's collections that belong to a cut-over module, sorted by load order."""
+    """The source's collections the registry knows (each belongs to a module), in load order."""
+    from pmo_playbook.documents.registry import COLLECTIONS
+
     names = [n for n in db.list_collection_names() if not n.startswith("system.")]
-    mapped = [(n, spec_for(n)) for n in names]
-    return [n for n, spec in mapped if spec is not None and spec.table in MODULE_OF_TABLE]
+    order = {c.table: i for i, c in enumerate(COLLECTIONS)}
+    known = {n: c.table for n in names if (c := collection(n)) is not None}
+    return sorted(known, key=lambda n: (order[known[n]], n))
 
 
 class InboundSync:
@@ -83,11 +85,10 @@ class InboundSync:
         with self.conn.transaction():
             positions = CutoverRepository(self.conn).positions()
         for name in followed_collections(self.db):
-            spec = spec_for(name)
-            assert spec is not None
-            module = MODULE_OF_TABLE[spec.table]
-            position = positions.get(name) or SyncPosition(collection=name, module=module)
-            follower = CollectionSync(RowCodec(name, spec), position)
+            known = collection(name)
+            assert known is not None
+            position = positions.get(name) or SyncPosition(collection=name, module=known.module)
+            follower = CollectionSync(RowCodec(name, known.spec), position)
             self._start(follower)
             self.followers.append(follower)
 

@@ -6,26 +6,25 @@ the reverse-proxy route map of docs/migration-runbook.md (a test checks the runb
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Literal
 
-Module = Literal["projects", "sops", "chat", "feedback", "proposals", "users"]
+from pmo_playbook.documents.registry import COLLECTIONS, MODULES, Collection, Module
+from pmo_playbook.documents.registry.columns import TableSpec
+
 Owner = Literal["mongodb", "postgresql"]
+OWNERS: tuple[Owner, ...] = ("mongodb", "postgresql")
 
-MODULES: tuple[Module, ...] = ("projects", "sops", "chat", "feedback", "proposals", "users")
+# Table -> module, read from the collection registry (the module each collection belongs to).
+MODULE_OF_TABLE: Mapping[str, Module] = MappingProxyType({c.table: c.module for c in COLLECTIONS})
+COLLECTION_OF_TABLE: Mapping[str, Collection] = MappingProxyType({c.table: c for c in COLLECTIONS})
 
-# Table -> module (the seed's Phase 4 toggles: SOPs = human + agent SOPs + version history,
-# feedback = gap reports + ratings).
-MODULE_OF_TABLE: dict[str, Module] = {
-    "projects": "projects",
-    "human_sops": "sops",
-    "agent_sops": "sops",
-    "sop_version_histories": "sops",
-    "chat_histories": "chat",
-    "user_feedback": "feedback",
-    "message_feedback": "feedback",
-    "change_proposals": "proposals",
-    "users": "users",
-}
+
+def spec_of_table(table: str) -> TableSpec:
+    """The registry's table spec of one of the nine legacy tables."""
+    return COLLECTION_OF_TABLE[table].spec
+
 
 # Path prefixes -> the modules a write under them changes. Longest prefix wins. Approving a
 # proposal rewrites the SOP it targets, so proposal writes need both modules. Login/logout write
@@ -63,8 +62,8 @@ def modules_for_path(path: str) -> tuple[Module, ...]:
 
 
 def tables_of(module: str) -> list[str]:
-    """The tables of one module, in the loader's order."""
-    return [t for t, m in MODULE_OF_TABLE.items() if m == module]
+    """The tables of one module, in the registry's load order."""
+    return [c.table for c in COLLECTIONS if c.module == module]
 
 
 def parse_module(text: str) -> Module:

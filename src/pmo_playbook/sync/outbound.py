@@ -19,11 +19,11 @@ from bson.raw_bson import RawBSONDocument
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.errors import PyMongoError
 
-from pmo_playbook.migration.mapping import BY_TABLE
-from pmo_playbook.migration.rowcodec import RowCodec
+from pmo_playbook.migration.codec.rowcodec import RowCodec
 from pmo_playbook.repositories.cutover import CutoverRepository, OutboxEntry
 from pmo_playbook.repositories.sync_rows import SyncRowRepository
 from pmo_playbook.sync.inbound import SyncFailed
+from pmo_playbook.sync.modules import spec_of_table
 
 
 @dataclass
@@ -52,7 +52,7 @@ class OutboundSync:
         return len(entries)
 
     def _apply(self, table: str, entries: list[OutboxEntry]) -> None:
-        spec = BY_TABLE[table]
+        spec = spec_of_table(table)
         codec = RowCodec(spec.legacy_name, spec)
         ids = list(dict.fromkeys(e.legacy_id for e in entries))
         rows = SyncRowRepository(self.conn, spec).current(ids)

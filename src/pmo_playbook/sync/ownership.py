@@ -17,12 +17,11 @@ from typing import Any
 
 import psycopg
 
+from pmo_playbook.documents.registry import MODULES, Module, collection
 from pmo_playbook.errors import Conflict, InvalidInput
-from pmo_playbook.migration.mapping import BY_TABLE
 from pmo_playbook.migration.sources.base import Source
-from pmo_playbook.migration.verify import verify_collection
+from pmo_playbook.migration.verify.compare import verify_collection
 from pmo_playbook.repositories.cutover import CutoverRepository
-from pmo_playbook.sync.modules import MODULES, Module, tables_of
 
 
 class ModuleNotOwned(Conflict):
@@ -102,16 +101,13 @@ def parse_targets(text: str) -> list[Module]:
 
 def verify_module(conn: psycopg.Connection[Any], source: Source, module: str) -> list[str]:
     """Collections of `module` that do not verify clean against MongoDB (empty: clean)."""
-    wanted = {BY_TABLE[t].table for t in tables_of(module)}
     failing = []
     for col in source.collections():
-        from pmo_playbook.migration.mapping import spec_for
-
-        spec = spec_for(col.name)
-        if spec is None or spec.table not in wanted:
+        known = collection(col.name)
+        if known is None or known.module != module:
             continue
         with conn.transaction():
-            result = verify_collection(conn, source, col.name, spec)
+            result = verify_collection(conn, source, col.name, known.spec)
         if not result.ok:
             failing.append(
                 f"{col.name}: {result.missing_count} missing, {result.extra_count} extra, "

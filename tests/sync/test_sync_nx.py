@@ -80,11 +80,6 @@ def _names(url: DatabaseUrl) -> dict[str, str]:
         return dict(conn.execute("SELECT project_id, data->>'name' FROM projects").fetchall())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open bug: the update event's document is quarantined as another _id holding "
-    "PRO-002 (the change-stream fullDocument from nx-27017 is not yet reconciled with documentKey)",
-)
 def test_sync_full_load_then_changes_nx(nx: str, db_url: DatabaseUrl) -> None:
     client: pymongo.MongoClient[Any] = pymongo.MongoClient(nx, tz_aware=True)
     coll = client["legacy"]["projects"]

@@ -165,41 +165,72 @@ class InboundSync:
         return changes.events
 
     def _read_stream(self, f: CollectionSync) -> Changes:
-        changes = Changes()
+        """The next batch of change events, as the current state of each document they name.
+
+        An event identifies its document by `documentKey._id`; the state written is read back
+        by `_id` after the batch (one `$in` query), not taken from the event's `fullDocument`.
+        Servers fill `fullDocument` in their own way (the nx-27017 stand-in hands out its
+        storage form: `_id` and dates as sub-documents), and keying a row by whatever `_id` the
+        event body carries turned an update into a natural-key clash with the document's own
+        row. The read-back is the state at least as new as the batch: a document deleted since
+        is deleted (its delete event follows and is a no-op), and re-applying a later state
+        when the batch is redone after a crash changes nothing.
+        """
+        touched: dict[str, Any] = {}  # legacy_id -> `_id` value, in event order
+        events = 0
         try:
-            while changes.events < self.batch_size:
+            while events < self.batch_size:
                 event = f.stream.try_next()
                 if event is None:
                     f.position.caught_up_at = datetime.now(UTC)
                     break
-                self._take(f, event, changes)
+                events += 1
+                key = self._take(f, event)
+                if key is not None:
+                    touched[bson_codec.legacy_id_for(key)] = key
+            changes = self._current_state(f, touched)
         except PyMongoError as exc:
             raise SyncFailed(f"{f.codec.collection}: change stream failed: {exc}") from None
+        changes.events = events
         f.position.resume_token = _token_bytes(f.stream.resume_token) or f.position.resume_token
         return changes
 
-    def _take(self, f: CollectionSync, event: Any, changes: Changes) -> None:
+    def _take(self, f: CollectionSync, event: Any) -> Any:
+        """The `_id` an event changed (None: nothing to apply); stops on a collection-wide op."""
         op = event["operationType"]
         when = event.get("clusterTime")
         if when is not None and hasattr(when, "as_datetime"):
             f.position.last_event_at = when.as_datetime()
+        elif isinstance(when, datetime):
+            f.position.last_event_at = when.replace(tzinfo=when.tzinfo or UTC)
         else:
             f.position.last_event_at = datetime.now(UTC)
-        if op in ("insert", "update", "replace"):
-            full = event.get("fullDocument")
-            if full is None:  # deleted since: its delete event follows
-                return
-            raw = raw_bytes(full)
-            lid = f.codec.legacy_id_of(raw)
-            if lid is not None:
-                changes.upsert(lid, raw)
-        elif op == "delete":
-            changes.delete(bson_codec.legacy_id_for(event["documentKey"]["_id"]))
-        elif op in ("drop", "rename", "dropDatabase", "invalidate"):
+        if op in ("insert", "update", "replace", "delete"):
+            return _plain_id(event["documentKey"])
+        if op in ("drop", "rename", "dropDatabase", "invalidate"):
             raise SyncFailed(
                 f"{f.codec.collection}: the collection saw {op!r}; the sync stopped (nothing "
                 "lost): check the legacy database, then run the sync again"
             )
+        return None
+
+    def _current_state(self, f: CollectionSync, touched: dict[str, Any]) -> Changes:
+        """Upserts of the documents of `touched` that exist, deletes of those that do not."""
+        changes = Changes()
+        if not touched:
+            return changes
+        found: dict[str, bytes] = {}
+        for doc in self.db[f.codec.collection].find({"_id": {"$in": list(touched.values())}}):
+            raw = raw_bytes(doc)
+            lid = f.codec.legacy_id_of(raw)
+            if lid is not None:
+                found[lid] = raw
+        for lid in touched:
+            if lid in found:
+                changes.upsert(lid, found[lid])
+            else:
+                changes.delete(lid)
+        return changes
 
     def _poll(self, f: CollectionSync) -> Changes:
         p, changes = f.position, Changes()

@@ -15,7 +15,14 @@ from psycopg import sql
 
 from pmo_playbook.documents.registry import COLLECTIONS, MODULES
 
-_OWNERS = "SELECT module, owner, changed_at FROM cutover_modules ORDER BY module"
+_OWNERS = (
+    "SELECT module, owner, changed_at, verify_state, verified_at FROM cutover_modules "
+    "ORDER BY array_position(%s::text[], module)"
+)
+_RECORD_VERIFY = (
+    "UPDATE cutover_modules SET verify_state = %s, verified_at = now() WHERE module = %s"
+)
+_OWNER_OF = "SELECT owner FROM cutover_modules WHERE module = %s"
 _OWNERS_LOCKED = "SELECT module, owner FROM cutover_modules WHERE module = ANY(%s) FOR UPDATE"
 _START = (
     "INSERT INTO cutover_modules (module, owner) SELECT m, 'mongodb' FROM unnest(%s::text[]) m "
@@ -58,6 +65,8 @@ class ModuleOwner:
     module: str
     owner: str
     changed_at: datetime
+    verify_state: str | None = None
+    verified_at: datetime | None = None
 
 
 @dataclass
@@ -92,7 +101,13 @@ class CutoverRepository:
     # --- ownership ------------------------------------------------------------------------
     def owners(self) -> list[ModuleOwner]:
         """Every module's owner (empty: no cut-over in progress)."""
-        return [ModuleOwner(*row) for row in self.conn.execute(_OWNERS).fetchall()]
+        rows = self.conn.execute(_OWNERS, (list(MODULES),)).fetchall()
+        return [ModuleOwner(*row) for row in rows]
+
+    def owner_of(self, module: str) -> str | None:
+        """The owner of one module (None: no cut-over in progress)."""
+        row = self.conn.execute(_OWNER_OF, (module,)).fetchone()
+        return None if row is None else str(row[0])
 
     def lock_owners(self, modules: list[str]) -> dict[str, str]:
         """The owners of `modules`, their rows locked until the transaction ends."""
@@ -107,6 +122,10 @@ class CutoverRepository:
 
     def set_owner(self, module: str, owner: str) -> None:
         self.conn.execute(_SET_OWNER, (owner, module))
+
+    def record_verify(self, module: str, state: str) -> None:
+        """Keep the outcome of the module's last verify ('clean' or what differed)."""
+        self.conn.execute(_RECORD_VERIFY, (state, module))
 
     def finish(self) -> None:
         """End the cut-over: ownership, positions, outbox and the capture triggers go."""

@@ -20,29 +20,9 @@ import psycopg
 from pmo_playbook.documents.registry import MODULES, Module, collection
 from pmo_playbook.errors import Conflict, InvalidInput
 from pmo_playbook.migration.sources.base import Source
-from pmo_playbook.migration.verify.compare import verify_collection
+from pmo_playbook.migration.verify.compare import CollectionVerification, verify_collection
 from pmo_playbook.repositories.cutover import CutoverRepository
-
-
-class ModuleNotOwned(Conflict):
-    """A write to a module the other application owns during the cut-over (nothing written)."""
-
-    code = "MODULE_NOT_OWNED"
-
-
-def not_owned(module: str, owner: str) -> ModuleNotOwned:
-    return ModuleNotOwned(
-        f"the {module} module is owned by {owner} during the cut-over; write through the "
-        "application that owns it",
-        details={"module": module, "owner": owner},
-    )
-
-
-def refuse_unowned(conn: psycopg.Connection[Any], modules: tuple[str, ...]) -> None:
-    """Raise ModuleNotOwned when MongoDB owns one of `modules` (no cut-over: never)."""
-    for owner in CutoverRepository(conn).owners():
-        if owner.module in modules and owner.owner != "postgresql":
-            raise not_owned(owner.module, owner.owner)
+from pmo_playbook.sync.modules import parse_module
 
 
 @dataclass
@@ -54,17 +34,28 @@ class ModuleStatus:
     last_event_at: datetime | None
     collections: list[str] = field(default_factory=list)
     verify: str = "not run"
+    verified_at: datetime | None = None
+    desired: str | None = None  # USE_POSTGRES_<MODULE>, when set
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "module": self.module, "owner": self.owner, "lag_seconds": self.lag_seconds,
-            "pending": self.pending, "collections": self.collections, "verify": self.verify,
+            "module": self.module, "owner": self.owner, "desired": self.desired,
+            "lag_seconds": self.lag_seconds, "pending": self.pending,
+            "collections": self.collections, "verify": self.verify,
+            "verified_at": self.verified_at.isoformat() if self.verified_at else None,
             "last_event_at": self.last_event_at.isoformat() if self.last_event_at else None,
         }  # fmt: skip
 
 
-def module_status(conn: psycopg.Connection[Any]) -> list[ModuleStatus]:
-    """Owner, lag and last event per module (empty: no cut-over in progress)."""
+def module_status(
+    conn: psycopg.Connection[Any], desired: dict[str, str] | None = None
+) -> list[ModuleStatus]:
+    """Owner, lag, last event and verify state per module (empty: no cut-over in progress).
+
+    Lag of a MongoDB-owned module: seconds since the sync last found none of its collections
+    with a change pending (None until every collection was loaded and caught up once); of a
+    PostgreSQL-owned module: the age of its oldest write not yet applied to MongoDB (0: none).
+    """
     repo = CutoverRepository(conn)
     positions = repo.positions()
     outbox = repo.outbox_lag()
@@ -75,45 +66,49 @@ def module_status(conn: psycopg.Connection[Any]) -> list[ModuleStatus]:
         events = [p.last_event_at for p in mine if p.last_event_at]
         pending, oldest = outbox.get(owner.module, (0, None))
         if owner.owner == "postgresql":
-            lag: float | None = (now - oldest).total_seconds() if oldest else 0.0
+            lag: float | None = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
         else:
             caught = [p.caught_up_at for p in mine]
-            known = mine and all(c is not None for c in caught) and all(p.loaded for p in mine)
-            lag = max((now - c).total_seconds() for c in caught if c) if known else None
+            known = all(c is not None for c in caught) and all(p.loaded for p in mine)
+            lag = max((max(0.0, (now - c).total_seconds()) for c in caught if c), default=0.0)
+            lag = lag if known else None
         out.append(
             ModuleStatus(
-                owner.module,
-                owner.owner,
-                lag,
-                pending,
-                max(events, default=None),
-                sorted(p.collection for p in mine),
+                owner.module, owner.owner, lag, pending, max(events, default=None),
+                sorted(p.collection for p in mine), owner.verify_state or "not run",
+                owner.verified_at, (desired or {}).get(owner.module),
             )
-        )
+        )  # fmt: skip
     return out
 
 
 def parse_targets(text: str) -> list[Module]:
-    from pmo_playbook.sync.modules import parse_module
-
+    """`all` or one module name (InvalidInput naming the choices otherwise)."""
     return list(MODULES) if text.strip().lower() == "all" else [parse_module(text)]
 
 
-def verify_module(conn: psycopg.Connection[Any], source: Source, module: str) -> list[str]:
-    """Collections of `module` that do not verify clean against MongoDB (empty: clean)."""
-    failing = []
+def verify_module(
+    conn: psycopg.Connection[Any], source: Source, module: str
+) -> list[CollectionVerification]:
+    """Compare every collection of `module` in `source` with its rows; record the outcome."""
+    results = []
     for col in source.collections():
         known = collection(col.name)
         if known is None or known.module != module:
             continue
         with conn.transaction():
-            result = verify_collection(conn, source, col.name, known.spec)
-        if not result.ok:
-            failing.append(
-                f"{col.name}: {result.missing_count} missing, {result.extra_count} extra, "
-                f"{result.different_count} different, {len(result.quarantined)} quarantined"
-            )
-    return failing
+            results.append(verify_collection(conn, source, col.name, known.spec))
+    failing = [_finding(r) for r in results if not r.ok]
+    with conn.transaction():
+        CutoverRepository(conn).record_verify(module, "; ".join(failing) or "clean")
+    return results
+
+
+def _finding(r: CollectionVerification) -> str:
+    return (
+        f"{r.collection}: {r.missing_count} missing, {r.extra_count} extra, "
+        f"{r.different_count} different, {len(r.quarantined)} quarantined"
+    )
 
 
 def change_owner(
@@ -124,8 +119,12 @@ def change_owner(
     *,
     timeout: float,
     sleep: Callable[[float], None] = time.sleep,
-) -> None:
-    """Flip `module` to `to` once the other side caught up and it verifies clean."""
+) -> bool:
+    """Flip `module` to `to` once the other side caught up and it verifies clean.
+
+    True when the owner changed, False when `to` already owned it. Conflict (ownership
+    unchanged) when the sync does not catch up within `timeout` or verify is not clean.
+    """
     asked = datetime.now(UTC)
     deadline = time.monotonic() + timeout
     with conn.transaction():
@@ -133,7 +132,7 @@ def change_owner(
     if not owners:
         raise InvalidInput("no cut-over in progress: start one with `pmo migrate sync`")
     if owners[module] == to:
-        return
+        return False
     while not _caught_up(conn, module, to, asked):
         if time.monotonic() > deadline:
             raise Conflict(
@@ -142,7 +141,7 @@ def change_owner(
                 details={"module": module},
             )
         sleep(0.2)
-    failing = verify_module(conn, source, module)
+    failing = [_finding(r) for r in verify_module(conn, source, module) if not r.ok]
     if failing:
         raise Conflict(
             f"{module}: verify is not clean ({'; '.join(failing)}); ownership unchanged",
@@ -154,6 +153,7 @@ def change_owner(
         if to == "mongodb" and repo.outbox_lag().get(module, (0, None))[0]:
             raise Conflict(f"{module}: writes arrived meanwhile; run the rollback again")
         repo.set_owner(module, to)
+    return True
 
 
 def _caught_up(conn: psycopg.Connection[Any], module: str, to: str, asked: datetime) -> bool:
@@ -178,7 +178,7 @@ def finish(conn: psycopg.Connection[Any], source: Source) -> None:
     if pending:
         raise Conflict(f"writes not yet in MongoDB for: {', '.join(pending)}; let the sync run")
     for module in MODULES:
-        failing = verify_module(conn, source, module)
+        failing = [_finding(r) for r in verify_module(conn, source, module) if not r.ok]
         if failing:
             raise Conflict(f"{module}: verify is not clean ({'; '.join(failing)})")
     with conn.transaction():

@@ -77,6 +77,8 @@ def run_sync(
             except PyMongoError as exc:
                 raise SourceError(f"MongoDB: {redact(str(exc)).splitlines()[0]}") from None
             while not should_stop():
+                if not _in_progress(conn):  # `pmo cutover finish` ran meanwhile
+                    break
                 started = time.monotonic()
                 got_in = inbound.step()
                 got_out = outbound.step()
@@ -90,3 +92,8 @@ def run_sync(
         finally:
             inbound.close()
     return report
+
+
+def _in_progress(conn: Any) -> bool:
+    with conn.transaction():
+        return bool(CutoverRepository(conn).owners())

@@ -9,7 +9,9 @@ CREATE TABLE cutover_modules (
         CHECK (module IN ('projects', 'sops', 'chat', 'feedback', 'proposals', 'users')),
     owner      text NOT NULL CONSTRAINT cutover_modules_owner_check
         CHECK (owner IN ('mongodb', 'postgresql')),
-    changed_at timestamptz NOT NULL DEFAULT now()
+    changed_at timestamptz NOT NULL DEFAULT now(),
+    verify_state text,          -- 'clean' or what differed, from the last verify of the module
+    verified_at  timestamptz
 );
 COMMENT ON TABLE cutover_modules IS 'who owns each module during a cut-over (empty: PostgreSQL owns everything)';
 
@@ -58,8 +60,11 @@ BEGIN
     END IF;
     IF owner_now = 'mongodb' THEN
         IF coalesce(current_setting('pmo.sync_writer', true), '') <> 'on' THEN
+            -- SQLSTATE P0M01, DETAIL = the module, HINT = its owner: the application turns
+            -- this into 409 MODULE_NOT_OWNED (services/ownership.py); the transaction aborts,
+            -- so nothing of the refused request is written.
             RAISE EXCEPTION 'module % is owned by mongodb', TG_ARGV[0]
-                USING ERRCODE = 'P0M01', HINT = 'MODULE_NOT_OWNED';
+                USING ERRCODE = 'P0M01', DETAIL = TG_ARGV[0], HINT = owner_now;
         END IF;
         RETURN NULL;
     END IF;

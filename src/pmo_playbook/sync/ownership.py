@@ -105,9 +105,11 @@ def verify_module(
 
 
 def _finding(r: CollectionVerification) -> str:
+    paths = sorted({p for d in r.different[:5] for p in d["paths"]})
     return (
         f"{r.collection}: {r.missing_count} missing, {r.extra_count} extra, "
         f"{r.different_count} different, {len(r.quarantined)} quarantined"
+        + (f" (differing: {', '.join(paths)})" if paths else "")
     )
 
 

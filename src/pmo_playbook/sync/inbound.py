@@ -253,10 +253,22 @@ class InboundSync:
         ):
             self._reconcile(f, changes)
             p.reconciled_at = now
+        self._drop_unchanged(f, changes)
         p.caught_up_at = now
         if changes:
             p.last_event_at = now
         return changes
+
+    def _drop_unchanged(self, f: CollectionSync, changes: Changes) -> None:
+        """Forget polled documents whose row already holds them: the watermark keeps a margin
+        (POLL_MARGIN), so recent documents are read on every pass; counting them as events
+        kept a non-following sync from ever finding nothing pending."""
+        with self.conn.transaction():
+            stored = SyncRowRepository(self.conn, f.codec.spec).current(list(changes.upserts))
+        for lid, (data, notes) in stored.items():
+            if f.codec.decode(lid, data, notes) == changes.upserts[lid]:
+                del changes.upserts[lid]
+                changes.events -= 1
 
     def _reconcile(self, f: CollectionSync, changes: Changes) -> None:
         """Deletes (and documents without updatedAt) found by comparing the `_id` sets."""

@@ -66,6 +66,24 @@ class Settings(BaseSettings):
     # Live legacy MongoDB URI, used by `pmo migrate` when `--from` is not given.
     mongodb_uri: SecretStr | None = Field(default=None, validation_alias="MONGODB_URI")
 
+    # --- cut-over (docs/migration-runbook.md) -----------------------------------------------
+    # The seed's per-module toggles, read as the DESIRED owner of each module during a cut-over:
+    # true = PostgreSQL, false = MongoDB, unset = no preference. `pmo cutover status` shows
+    # where the actual owner differs and `pmo cutover apply` switches/rolls back to match
+    # (with the same checks as `switch` / `rollback`). Nothing flips on its own.
+    use_postgres_projects: bool | None = Field(
+        default=None, validation_alias="USE_POSTGRES_PROJECTS"
+    )
+    use_postgres_sops: bool | None = Field(default=None, validation_alias="USE_POSTGRES_SOPS")
+    use_postgres_chat: bool | None = Field(default=None, validation_alias="USE_POSTGRES_CHAT")
+    use_postgres_feedback: bool | None = Field(
+        default=None, validation_alias="USE_POSTGRES_FEEDBACK"
+    )
+    use_postgres_proposals: bool | None = Field(
+        default=None, validation_alias="USE_POSTGRES_PROPOSALS"
+    )
+    use_postgres_users: bool | None = Field(default=None, validation_alias="USE_POSTGRES_USERS")
+
     # --- web ------------------------------------------------------------------------------
     # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR
     # networks, e.g. "127.0.0.1,10.0.0.0/8"). Default none: the peer address is the client.
@@ -149,6 +167,15 @@ class Settings(BaseSettings):
             if item:
                 ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
         return value
+
+    def desired_owners(self) -> dict[str, str]:
+        """Module -> "postgresql" / "mongodb" for every USE_POSTGRES_<MODULE> that is set."""
+        wanted = {
+            "projects": self.use_postgres_projects, "sops": self.use_postgres_sops,
+            "chat": self.use_postgres_chat, "feedback": self.use_postgres_feedback,
+            "proposals": self.use_postgres_proposals, "users": self.use_postgres_users,
+        }  # fmt: skip
+        return {m: ("postgresql" if v else "mongodb") for m, v in wanted.items() if v is not None}
 
     @property
     def embedded_dir(self) -> Path:

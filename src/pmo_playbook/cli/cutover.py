@@ -17,7 +17,7 @@ from pmo_playbook.cli.migrate import JSON, cli_source, source_spec
 from pmo_playbook.cli.migrate import app as migrate_app
 from pmo_playbook.cli.output import bad, emit_json, ok, say, warn
 from pmo_playbook.errors import InvalidInput
-from pmo_playbook.migration.load.run import open_connection
+from pmo_playbook.migration.connection import open_connection
 from pmo_playbook.sync import ownership
 from pmo_playbook.sync.ownership import ModuleStatus
 from pmo_playbook.sync.runner import legacy_database, run_sync

@@ -16,7 +16,7 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from pmo_playbook.db.url import DatabaseUrl, redact
-from pmo_playbook.migration.load.run import open_connection
+from pmo_playbook.migration.connection import open_connection
 from pmo_playbook.migration.sources.base import SourceError
 from pmo_playbook.migration.sources.live import database_from_uri
 from pmo_playbook.repositories.cutover import CutoverRepository

@@ -7,7 +7,7 @@ import psycopg
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.services.auth import actor_for_token
 from pmo_playbook.services.passwords import verify_password
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 
 
 def _env(db_url: DatabaseUrl) -> dict[str, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 from tests.support.pg import SUPERUSER_PASSWORD, TestServer
 
 SECRET = "s3cretPW"

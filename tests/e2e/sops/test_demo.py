@@ -10,7 +10,7 @@ import psycopg
 from pmo_playbook.db.url import DatabaseUrl
 from tests.e2e.sops.conftest import ActingClient, assert_envelope
 from tests.support.app import app_client
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 
 
 def test_demo_migrates_sample_and_second_run_reuses_it(

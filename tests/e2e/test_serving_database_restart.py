@@ -20,7 +20,7 @@ import pytest
 
 from pmo_playbook.db import schema
 from pmo_playbook.db.cluster import LocalCluster
-from tests.auth.helpers import make_token, make_user
+from tests.e2e.auth.helpers import make_token, make_user
 from tests.support.pg import TestServer, start_cluster
 from tests.support.serve import pmo_serve
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from pmo_playbook.db.url import DatabaseUrl
-from tests.auth.helpers import PASSWORD, make_user
+from tests.e2e.auth.helpers import PASSWORD, make_user
 from tests.support.serve import pmo_serve
 
 

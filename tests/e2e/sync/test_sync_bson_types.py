@@ -16,7 +16,7 @@ from bson import Binary, Decimal128, Int64, ObjectId, Regex
 
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.sync.runner import legacy_database, run_sync
-from tests.sync.conftest import postgres_documents, row_count
+from tests.e2e.sync.conftest import postgres_documents, row_count
 
 
 def _odd_project(n: int, when: datetime) -> dict[str, Any]:

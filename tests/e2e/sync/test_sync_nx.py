@@ -17,7 +17,7 @@ from bson import ObjectId
 
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.sync.runner import legacy_database, run_sync
-from tests.sync.conftest import mongo_documents, postgres_documents, row_count
+from tests.e2e.sync.conftest import mongo_documents, postgres_documents, row_count
 
 
 def project(n: int) -> dict[str, Any]:

@@ -165,3 +165,12 @@ def test_login_from_another_site_is_refused(client: TestClient) -> None:
     client.cookies.clear()
     fetch = client.post("/login", data=form, headers={"Sec-Fetch-Site": "cross-site"})
     assert fetch.status_code == 403
+
+
+def test_proposal_action_that_is_not_a_string_is_the_legacy_400(admin: TestClient) -> None:
+    """An object or array `action` (unhashable) was a 500 from the transition lookup."""
+    proposal_id = admin.get("/api/proposals").json()["proposals"][0]["proposalId"]
+    for action in ({}, [], ["approve"]):
+        response = admin.patch(f"/api/proposals/{proposal_id}", json={"action": action})
+        body = assert_envelope(response, 400)
+        assert body["error"].startswith("Invalid action")

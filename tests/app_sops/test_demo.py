@@ -124,6 +124,7 @@ def test_demo_serves_after_loading_the_sample(empty_db_url: DatabaseUrl, tmp_pat
     import httpx
 
     from pmo_playbook.db.cluster import free_port
+    from tests.support.serve import stop
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PMO_")}
@@ -148,9 +149,4 @@ def test_demo_serves_after_loading_the_sample(empty_db_url: DatabaseUrl, tmp_pat
                 time.sleep(0.2)
         assert "PMO Playbook at http://" in log.read_text()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)

@@ -25,6 +25,7 @@ from pmo_playbook.sync.runner import legacy_database, run_sync
 app = typer.Typer(
     help="Module-by-module cut-over: status, switch, rollback, finish.", no_args_is_help=True
 )
+MODULE = typer.Argument(..., help="projects, sops, chat, feedback, proposals, users or all.")
 FROM = typer.Option(None, "--from", help="The legacy mongodb:// URI (default: MONGODB_URI).")
 TIMEOUT = typer.Option(
     120.0, "--timeout", min=0, help="Seconds to wait for the sync to catch up before giving up."
@@ -124,9 +125,7 @@ def _change(ctx: typer.Context, target: str, to: str, from_: str | None, timeout
 @app.command("switch")
 def switch_cmd(
     ctx: typer.Context,
-    module: str = typer.Argument(
-        ..., help="projects, sops, chat, feedback, proposals, users or all."
-    ),
+    module: str = MODULE,
     from_: str | None = FROM,
     timeout: float = TIMEOUT,
 ) -> None:
@@ -137,9 +136,7 @@ def switch_cmd(
 @app.command("rollback")
 def rollback_cmd(
     ctx: typer.Context,
-    module: str = typer.Argument(
-        ..., help="projects, sops, chat, feedback, proposals, users or all."
-    ),
+    module: str = MODULE,
     from_: str | None = FROM,
     timeout: float = TIMEOUT,
 ) -> None:

@@ -27,7 +27,7 @@ def _new_project_id(admin: TestClient) -> str:
 
 
 def test_oversized_project_id_is_refused_and_allocation_keeps_working(admin: TestClient) -> None:
-    for bad in ("PRO-" + "1" * 5000, "PRO-9999999999", "PRO-١٢٣", "PRO-12"):
+    for bad in ("PRO-" + "1" * 5000, "PRO-9999999999", "PRO-١٢٣", "PRO-12", "PRO-123\n"):
         body = assert_envelope(admin.post("/api/projects", json={**PROJECT, "projectId": bad}), 422)
         assert body["details"]["field"] == "projectId"
         assert len(body["error"]) < 200
@@ -165,3 +165,19 @@ def test_login_from_another_site_is_refused(client: TestClient) -> None:
     client.cookies.clear()
     fetch = client.post("/login", data=form, headers={"Sec-Fetch-Site": "cross-site"})
     assert fetch.status_code == 403
+
+
+def test_rollback_to_an_out_of_range_version_is_422(admin: TestClient) -> None:
+    # Found by the random-seed contract run: a version past the integer column was a 500.
+    for version in (235893844375551082496000, 2**31, 0, -1):
+        response = admin.post("/api/sops/SOP-001/rollback", json={"version": version})
+        assert_envelope(response, 422)
+
+
+def test_proposal_action_that_is_not_a_string_is_the_legacy_400(admin: TestClient) -> None:
+    """An object or array `action` (unhashable) was a 500 from the transition lookup."""
+    proposal_id = admin.get("/api/proposals").json()["proposals"][0]["proposalId"]
+    for action in ({}, [], ["approve"]):
+        response = admin.patch(f"/api/proposals/{proposal_id}", json={"action": action})
+        body = assert_envelope(response, 400)
+        assert body["error"].startswith("Invalid action")

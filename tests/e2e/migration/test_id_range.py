@@ -16,9 +16,9 @@ from pmo_playbook.migration.load.id_range import IdRange
 from pmo_playbook.migration.load.loader import LoadOptions
 from pmo_playbook.migration.load.prune import PruneRequest
 from pmo_playbook.migration.load.run import migrate
-from tests.support.migration import rows, source, write_dump
 from tests.e2e.migration.test_resume_and_failures import WHEN, _feedback
 from tests.support.cli import run_pmo
+from tests.support.migration import rows, source, write_dump
 
 # Every stored column but the surrogate id, as text: what "byte for byte" compares.
 SNAPSHOT = (

@@ -111,3 +111,42 @@ def test_demo_does_not_load_the_sample_into_a_database_in_use(
         sops = conn.execute("SELECT count(*) FROM human_sops").fetchone()
     assert projects == [("Real work",)]
     assert sops == (0,)
+
+
+def test_demo_serves_after_loading_the_sample(empty_db_url: DatabaseUrl, tmp_path: Path) -> None:
+    """The README's first command ends in `pmo demo` serving: it must reach a healthy server
+    (calling the serve command from the demo once passed Typer's option objects as values)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from pmo_playbook.db.cluster import free_port
+    from tests.support.serve import stop
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PMO_")}
+    env.update({"DATABASE_URL": empty_db_url.raw, "PMO_DATA_DIR": str(tmp_path / "data")})
+    log = tmp_path / "demo.log"
+    with log.open("w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pmo_playbook", "demo", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        status = None
+        while status != 200:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/api/projects", timeout=2).status_code
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert "PMO Playbook at http://" in log.read_text()
+    finally:
+        stop(proc)

@@ -7,18 +7,12 @@ change stream can wait while other clients write, and it supports change streams
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import bson
 import psycopg
-import pymongo
 import pytest
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
@@ -27,41 +21,16 @@ from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.documents.registry import collection
 from pmo_playbook.migration.codec.rowcodec import RowCodec
 from pmo_playbook.repositories.sync_rows import SyncRowRepository
+from tests.support.nx import running_nx
 
 RAW = CodecOptions(document_class=RawBSONDocument, tz_aware=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def nx(tmp_path: Path) -> Iterator[str]:
     """A fresh nx-27017 (in memory, --threaded); its URI names the database `legacy`."""
-    exe = shutil.which("nx-27017") or str(Path(sys.executable).with_name("nx-27017"))
-    port = free_port()
-    cmd = [exe, "--db", "memory", "-p", str(port), "--threaded"]
-    proc = subprocess.Popen(
-        [*cmd, "--pid-file", str(tmp_path / "nx.pid")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    uri = f"mongodb://127.0.0.1:{port}/legacy"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            pymongo.MongoClient(uri, serverSelectionTimeoutMS=500).admin.command("ping")
-            break
-        except pymongo.errors.PyMongoError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("nx-27017 did not start")
-            time.sleep(0.2)
-    yield uri
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_nx(tmp_path, threaded=True) as uri:
+        yield uri + "/legacy"
 
 
 def mongo_documents(db: Any, name: str) -> dict[str, bytes]:

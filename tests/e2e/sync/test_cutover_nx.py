@@ -18,9 +18,9 @@ from pmo_playbook.migration.sources import open_source
 from pmo_playbook.sync.ownership import change_owner, module_status
 from pmo_playbook.sync.runner import legacy_database, run_sync
 from tests.e2e.sops.conftest import ActingClient
-from tests.support.app import app_client
 from tests.e2e.sync.conftest import decoded, mongo_documents, postgres_documents, row_count
 from tests.e2e.sync.test_sync_nx import project
+from tests.support.app import app_client
 
 MINIMAL = {"projectName": "Made in PostgreSQL", "sponsor": "Ann",
            "businessCaseSummary": "Why", "resourceRequirements": "Two people"}  # fmt: skip

@@ -11,8 +11,8 @@ import psycopg
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.repositories.cutover import CutoverRepository
 from tests.e2e.auth.helpers import PASSWORD, login, make_user
-from tests.support.app import app_client
 from tests.e2e.sync.conftest import row_count
+from tests.support.app import app_client
 
 
 def _start_cutover(url: DatabaseUrl) -> None:

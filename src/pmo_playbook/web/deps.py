@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from pmo_playbook.config import Settings
 from pmo_playbook.errors import ServiceUnavailable
 from pmo_playbook.services.actor import Actor
-from pmo_playbook.services.ownership import module_not_owned
+from pmo_playbook.services.ownership import module_not_owned, refuse_unowned_write
 from pmo_playbook.web.auth.context import resolve_actor
 from pmo_playbook.web.request_db import (
     RequestConnection,
@@ -42,6 +42,7 @@ async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection[Any]]:
     holder = request_connection(request.scope)
     conn = await holder.get()
     try:
+        await _check_ownership(request, conn)
         yield conn
     except BaseException as exc:
         await _fail(holder, conn, exc)
@@ -106,6 +107,23 @@ async def _fail(
     refused = module_not_owned(exc)  # a write to a module the legacy application owns
     if refused is not None and refused is not exc:
         raise refused from None
+
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+async def _check_ownership(request: Request, conn: psycopg.Connection[Any]) -> None:
+    """During a cut-over: refuse a write to a module this application does not own BEFORE the
+    endpoint runs (409 naming the owner; the capture trigger stays the guarantee), and tell
+    the page templates which modules are read-only (`request.state.not_owned`).
+
+    API reads skip the lookup (they render no forms); page reads and every write pay one
+    small query, which finds nothing once no cut-over is in progress."""
+    path = request.url.path
+    reading = request.method in READ_METHODS
+    if reading and (path == "/api" or path.startswith("/api/")):
+        return
+    request.state.not_owned = await run_in_threadpool(refuse_unowned_write, conn, path, reading)
 
 
 def _rollback_quietly(conn: psycopg.Connection[Any]) -> None:

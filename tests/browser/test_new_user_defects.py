@@ -84,10 +84,16 @@ def test_admin_projects_actions_aligned_delete_banner_form_errors_and_hints(ui: 
     page = ui.page
     page.set_viewport_size({"width": 1366, "height": 900})
     ui.goto("/admin/projects")
-    # the first control of every row's Actions starts at the same x
+    # the first control of every row's Actions starts at the same x, and the controls of a
+    # row sit on one line (the same vertical centre)
     cells = _boxes(ui, "tbody .row-actions > :first-child")
     assert len(cells) >= 2
     assert max(c["left"] for c in cells) - min(c["left"] for c in cells) < 2, cells
+    centres = page.locator("tbody .row-actions").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('a, button')].map(c => {"
+        " const b = c.getBoundingClientRect(); return Math.round(b.top + b.height / 2); }))"
+    )
+    assert all(len(row) >= 2 and max(row) - min(row) <= 2 for row in centres), centres
     # the list hints: each textarea is described by the hint right below it
     ui.goto("/admin/projects/new")
     hints = page.locator("textarea[aria-describedby]")

@@ -225,3 +225,20 @@ def test_proposal_chips_read_as_words_and_counts_agree(ui: Ui, live_server: Live
     assert not re.search(r"\b1 (users|reports|messages|items)\b", body), body
     ui.goto("/admin/users")
     assert not re.search(r"\b1 users\b", ui.page.locator("main").inner_text())
+
+
+def test_sop_editor_refused_save_stays_on_the_form(ui: Ui) -> None:
+    """Validation errors should stay on the form, next to the field (the SOP editor answered an
+    invalid save with a bare error page; the typed markdown was lost)."""
+    ui.login()
+    ui.goto("/admin/sops/SOP-002?mode=edit")
+    page = ui.page
+    editor = page.get_by_label("Markdown of SOP-002")
+    typed = "no heading, no sections: not a SOP"
+    editor.fill(typed)
+    ui.expect_status(422, "/admin/sops/save")
+    page.get_by_role("button", name="Save Changes").click()
+    page.wait_for_load_state("load")
+    assert editor.input_value() == typed
+    assert editor.get_attribute("aria-invalid") == "true"
+    assert page.locator("#sop-markdown-error").inner_text().strip()

@@ -147,6 +147,19 @@ def test_conversation_viewer_and_chat_panel_name_the_session_alike(
     ui.login(USER_EMAIL, USER_PASSWORD)
     page = ui.page
     ui.goto("/chat?session=session-named")
+    # The current session's name is a labelled line above the messages, not text that could be
+    # read as the start of one: outside #chat-messages, after a visible "Conversation" label,
+    # in the panel's normal size.
+    heading = page.locator("#chat p.session-name")
+    assert heading.evaluate("e => e.closest('#chat-messages') === null")
+    label = heading.locator(".session-name-label")
+    assert label.is_visible() and label.inner_text().strip().lower() == "conversation"
+    sizes = heading.evaluate(
+        "e => [parseFloat(getComputedStyle(e).fontSize),"
+        " parseFloat(getComputedStyle(document.querySelector('#chat')).fontSize)]"
+    )
+    assert sizes[0] <= sizes[1], sizes
+    assert heading.locator(".session-name-text").inner_text().startswith("What should a risk")
     panel_name = page.locator("#recent-chats li.current .session-title").first
     page.locator("#recent-chats > summary").click()
     in_panel = panel_name.inner_text().strip()

@@ -47,6 +47,9 @@ def sync_cmd(  # `pmo migrate sync`: cli/main.py adds it to the migrate app
         "auto", "--mode", help="auto, changestream (replica sets) or poll (updatedAt + _id sets)."
     ),
     interval: float = typer.Option(0.5, "--interval", min=0.01, help="Idle seconds per pass."),
+    reconcile: float = typer.Option(
+        30.0, "--reconcile", min=0, help="Poll mode: seconds between `_id` comparisons (deletes)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Start the cut-over (first run) and sync both directions by module; exactly once."""
@@ -61,6 +64,7 @@ def sync_cmd(  # `pmo migrate sync`: cli/main.py adds it to the migrate app
             follow=follow,
             mode=mode,
             interval=interval,
+            reconcile_seconds=reconcile,
             should_stop=lambda: stop["now"],
         )
     if as_json:

@@ -15,6 +15,7 @@ def show_status(statuses: list[ModuleStatus]) -> None:
         lag = "not caught up yet" if s.lag_seconds is None else f"lag {s.lag_seconds:.1f}s"
         last = f", last event {s.last_event_at:%H:%M:%S}" if s.last_event_at else ""
         want = f" (desired: {s.desired})" if s.desired and s.desired != s.owner else ""
+        when = f" at {s.verified_at:%H:%M:%S}" if s.verified_at else ""
         line = (f"{s.module}: owner {s.owner}{want}, {lag}, {s.pending} pending to MongoDB"
-                f"{last}, verify {s.verify}")  # fmt: skip
+                f"{last}, verify{when} {s.verify}")  # fmt: skip
         (ok if s.verify == "clean" and s.lag_seconds is not None else say)(line)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs on a fresh machine, then run the whole suite.
-# Usage: bash scripts/test.sh [pytest arguments]
+# Usage: bash scripts/test.sh [pytest arguments]   (PMO_TEST_WORKERS=0 for a serial run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +23,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-exec .venv/bin/python -m pytest "$@"
+# One worker per core (pytest-xdist); each worker starts its own PostgreSQL cluster and names its
+# databases after its pid, so workers share nothing. A `-n N` among the arguments overrides this.
+exec .venv/bin/python -m pytest -n "${PMO_TEST_WORKERS:-auto}" "$@"

@@ -13,13 +13,12 @@ from typing import Any
 import typer
 
 from pmo_playbook.cli.context import get_context
+from pmo_playbook.cli.cutover_status import show_status
 from pmo_playbook.cli.migrate import JSON, cli_source, source_spec
-from pmo_playbook.cli.migrate import app as migrate_app
 from pmo_playbook.cli.output import bad, emit_json, ok, say, warn
 from pmo_playbook.errors import InvalidInput
 from pmo_playbook.migration.connection import open_connection
 from pmo_playbook.sync import ownership
-from pmo_playbook.sync.ownership import ModuleStatus
 from pmo_playbook.sync.runner import legacy_database, run_sync
 
 app = typer.Typer(
@@ -40,8 +39,7 @@ def _live_uri(ctx: typer.Context, spec: str | None) -> str:
     return uri
 
 
-@migrate_app.command("sync")
-def sync_cmd(
+def sync_cmd(  # `pmo migrate sync`: cli/main.py adds it to the migrate app
     ctx: typer.Context,
     from_: str | None = FROM,
     follow: bool = typer.Option(False, "--follow", help="Keep following until stopped."),
@@ -89,21 +87,6 @@ def _stop_on_signals(stop: dict[str, bool]) -> Iterator[None]:
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
-
-
-def show_status(statuses: list[ModuleStatus]) -> None:
-    """One line per module (shared by `pmo cutover status` and `pmo migrate status`)."""
-    if not statuses:
-        say("Cut-over: none in progress (this application owns every module).")
-        return
-    for s in statuses:
-        lag = "not caught up yet" if s.lag_seconds is None else f"lag {s.lag_seconds:.1f}s"
-        last = f", last event {s.last_event_at:%H:%M:%S}" if s.last_event_at else ""
-        want = f" (desired: {s.desired})" if s.desired and s.desired != s.owner else ""
-        when = f" at {s.verified_at:%H:%M:%S}" if s.verified_at else ""
-        line = (f"{s.module}: owner {s.owner}{want}, {lag}, {s.pending} pending to MongoDB"
-                f"{last}, verify{when} {s.verify}")  # fmt: skip
-        (ok if s.verify == "clean" and s.lag_seconds is not None else say)(line)
 
 
 @app.command("status")

@@ -2,32 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import typer
 
-from pmo_playbook.cli.context import get_context
+from pmo_playbook.cli.context import CliContext, get_context
 from pmo_playbook.cli.output import bad, ok, say
 from pmo_playbook.db import schema
 from pmo_playbook.db.embedded import embedded_cluster, uses_embedded
-from pmo_playbook.errors import DatabaseConfigError, PmoError
+from pmo_playbook.errors import PmoError
 from pmo_playbook.migration.load import deferred_indexes
-from pmo_playbook.services.db_check import run_db_check
+from pmo_playbook.services.db_check import CheckStep, run_db_check
 
 app = typer.Typer(
     help="Database: check, create-schema, status, drop-schema, url, stop.", no_args_is_help=True
 )
 
 
+def database_check(cli: CliContext) -> Iterator[CheckStep]:
+    """The Phase 1 check's steps on a connection opened here (the edge owns it); a URL that
+    cannot be resolved or a failed connect is the first and last step, "connect"."""
+    try:
+        conn = cli.connect()
+    except PmoError as exc:
+        yield CheckStep("connect", False, exc.message)
+        return
+    with conn:
+        yield from run_db_check(conn)
+
+
 @app.command("check")
 def check(ctx: typer.Context) -> None:
     """Connect and prove JSONB works (the seed's Phase 1 checkpoint), one line per step."""
-    cli = get_context(ctx)
-    try:
-        url = cli.database_url()
-    except DatabaseConfigError as exc:
-        bad(f"connect: {exc.message}")
-        raise typer.Exit(2) from None
     failed_step = None
-    for step in run_db_check(url, connect_timeout=cli.settings.db_connect_timeout):
+    for step in database_check(get_context(ctx)):
         if step.ok:
             ok(step.message)
         else:

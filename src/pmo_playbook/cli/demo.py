@@ -23,6 +23,7 @@ from pathlib import Path
 import typer
 
 from pmo_playbook.cli.context import CliContext, get_context
+from pmo_playbook.cli.db import database_check
 from pmo_playbook.cli.output import bad, ok, say
 from pmo_playbook.cli.serve import HOST_HELP, PORT_HELP
 from pmo_playbook.db import schema
@@ -30,7 +31,6 @@ from pmo_playbook.migration.load import checkpoints
 from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.mapping import SPECS, sorted_collections
 from pmo_playbook.migration.sources import open_source
-from pmo_playbook.services.db_check import run_db_check
 from pmo_playbook.services.users import ensure_demo_admin
 
 app = typer.Typer(help="Run the demo: embedded database, schema, sample data, app.")
@@ -113,7 +113,7 @@ def demo(
     """Check the database, create the schema, migrate the sample data, serve the app."""
     cli = get_context(ctx)
     url = cli.database_url()
-    for step in run_db_check(url, connect_timeout=cli.settings.db_connect_timeout):
+    for step in database_check(cli):
         if not step.ok:
             bad(f"{step.name}: {step.message}")
             raise typer.Exit(2 if step.name == "connect" else 1)

@@ -35,6 +35,7 @@ app.add_typer(backup.app, name="backup")
 app.add_typer(demo.app, name="demo")
 app.add_typer(serve.app, name="serve")
 app.add_typer(users.app, name="users")
+migrate.app.command("sync")(cutover.sync_cmd)  # the live sync, beside the other migrate steps
 app.add_typer(migrate.app, name="migrate")
 app.add_typer(cutover.app, name="cutover")
 

@@ -10,6 +10,7 @@ import orjson
 import typer
 
 from pmo_playbook.cli.context import get_context
+from pmo_playbook.cli.cutover_status import show_status
 from pmo_playbook.cli.output import bad, emit_json, ok, say, warn
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.errors import InvalidInput
@@ -315,8 +316,6 @@ def status_cmd(
         bad(f"quarantine: {count} open {collection} entries (pmo migrate quarantine list)")
     for index, table in result.missing_indexes:
         bad(f"missing index {index} on {table} (the next pmo migrate run or pmo serve creates it)")
-    from pmo_playbook.cli.cutover import show_status  # it registers on this app: imported late
-
     show_status(modules)
 
 

@@ -62,6 +62,12 @@ def not_owned_modules(conn: psycopg.Connection[Any]) -> dict[str, str]:
     return {m: o for m, o in owners(conn).items() if o != "postgresql"}
 
 
+def modules_of_page(path: str) -> tuple[str, ...]:
+    """The cut-over modules a page or route at `path` writes to (the pages show them read-only
+    when another side owns them)."""
+    return tuple(modules_for_path(path))
+
+
 def refuse_unowned_write(conn: psycopg.Connection[Any], path: str, reading: bool) -> dict[str, str]:
     """The modules this application does not own; raises ModuleNotOwned when the request is a
     write to `path` and `path` changes one of them (nothing of the request has run yet)."""

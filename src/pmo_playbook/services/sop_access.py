@@ -1,4 +1,4 @@
-"""Authorization checks shared by the SOP, project and proposal services (APP_DESIGN.md).
+"""Authorization checks shared by the SOP, project and proposal services.
 
 Anonymous callers get `Unauthorized` (401), logged-in callers without the right `Forbidden` (403).
 """

@@ -1,8 +1,9 @@
-"""Agent SOP change listeners (APP_DESIGN.md "Agent SOP change listeners").
+"""Agent SOP change listeners.
 
-Other layers (the chat's search indexer) register `fn(conn, sop_id)`; the SOP services call
-`notify_agent_sop_saved` inside the same transaction right after an agent SOP is created,
-regenerated or rolled back, so a listener's writes commit or roll back with the SOP.
+The app factory (`web.app.create_app`) registers the chat's search indexer as
+`fn(conn, sop_id)`; the SOP services call `notify_agent_sop_saved` inside the same transaction
+right after an agent SOP is created, regenerated or rolled back, so a listener's writes commit
+or roll back with the SOP.
 """
 
 from __future__ import annotations

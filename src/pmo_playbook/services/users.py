@@ -56,6 +56,11 @@ def get_user_by_email(conn: psycopg.Connection[Any], email: str) -> User:
     return user
 
 
+def find_user(conn: psycopg.Connection[Any], user_id: str | None) -> User | None:
+    """The user with `user_id`, or None (no id, or the user is gone)."""
+    return UserRepository(conn).get_by_user_id(user_id) if user_id else None
+
+
 def create_user(
     conn: psycopg.Connection[Any],
     email: str,

@@ -1,9 +1,9 @@
 """`create_app(settings)`: the FastAPI application, assembled in this one place.
 
-Everything the app consists of is listed here: the JSON routers, the auth routes and pages, the
-HTML pages and static files, the error handlers and the middleware stack. Nothing registers
-itself at import time. Nothing connects at import or creation time either: the pool is created
-closed and opened in the lifespan (or handed in by the CLI or a test).
+Everything the app consists of is listed here: the JSON routers (auth included), the HTML pages
+and static files, the error handlers, the SOP event listeners and the middleware stack. Nothing
+registers itself at import time. Nothing connects at import or creation time either: the pool is
+created closed and opened in the lifespan (or handed in by the CLI or a test).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 from pmo_playbook import __version__
+from pmo_playbook.ai.indexer import reindex_sop
 from pmo_playbook.config import Settings, load_settings
 from pmo_playbook.db.embedded import resolve_database_url
 from pmo_playbook.db.pool import create_pool
+from pmo_playbook.services.sop_events import register_agent_sop_listener
 from pmo_playbook.web.api import api_routers
-from pmo_playbook.web.auth import pages as auth_pages
-from pmo_playbook.web.auth import routes as auth_routes
 from pmo_playbook.web.auth.middleware import AuthMiddleware
 from pmo_playbook.web.edge import install_edge
 from pmo_playbook.web.errors import install_error_handlers
@@ -57,10 +57,13 @@ def create_app(settings: Settings | None = None, *, pool: ConnectionPool | None 
     )
     app.state.settings = settings
     app.state.pool = pool
+    # Event handlers: the chat's search index follows every agent SOP save, in the transaction
+    # that saved it (registering again for a second app is a no-op).
+    register_agent_sop_listener(reindex_sop)
     install_error_handlers(app)
-    for router in (*api_routers(), auth_routes.router, auth_pages.router):
+    for router in api_routers():  # the JSON API, /api/auth included
         app.include_router(router)
-    install_pages(app, settings)  # HTML pages, /static and the HTML error pages
+    install_pages(app, settings)  # HTML pages (login included), /static, the HTML error pages
     # Middleware, innermost first: the auth edge needs the request's connection holder; hostile
     # input is refused (install_edge) before a pooled connection is taken, inside the body-size
     # limit; the request id must be on every response, 413s and 503s included.

@@ -64,7 +64,9 @@ ODD_VALUES: list[dict[str, Any]] = [
     {"metadata": {"duration": Int64(5)}},
     {"metadata": {"duration": Decimal128("1.10")}},
     {"summary": "2024-01-01T00:00:00.000Z", "endedAt": "2024-01-01T00:00:00.000Z"},
-    {"userId": ObjectId()},  # an ObjectId where the schema has a string
+    # An ObjectId where the schema has a string (a fixed one: parametrize ids must be the same in
+    # every pytest-xdist worker).
+    {"userId": ObjectId("65a0000000000000000000aa")},
 ]
 
 

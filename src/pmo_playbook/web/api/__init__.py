@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from pmo_playbook.web.api import (
     analytics,
+    auth,
     chat,
     chat_history,
     content,
@@ -35,4 +36,5 @@ def api_routers() -> list[APIRouter]:
         user_feedback.router,
         message_feedback.router,
         analytics.router,
+        auth.router,
     ]

@@ -1,8 +1,4 @@
-"""`POST /api/chat` (legacy §2.1): ask a question, get a grounded answer with citations.
-
-Registers the search indexer as the agent SOP change listener when imported (every app mounts
-this router), so a regenerated SOP is re-indexed in the transaction that saved it.
-"""
+"""`POST /api/chat` (legacy §2.1): ask a question, get a grounded answer with citations."""
 
 from __future__ import annotations
 
@@ -11,11 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
-from pmo_playbook.ai.indexer import reindex_sop
 from pmo_playbook.errors import RateLimited
 from pmo_playbook.services.chat import answer_question
 from pmo_playbook.services.rate_limit import RateLimiter, enforce
-from pmo_playbook.services.sop_events import register_agent_sop_listener
 from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.client_address import client_address
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
@@ -23,7 +17,6 @@ from pmo_playbook.web.errors import envelope
 from pmo_playbook.web.responses import JsonResponse
 
 router = APIRouter(tags=["chat"], responses=READ)
-register_agent_sop_listener(reindex_sop)
 
 
 class ChatRequest(BaseModel):

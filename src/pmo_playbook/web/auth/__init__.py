@@ -1,8 +1,9 @@
 """Authentication at the web edge: turns each request into the right `Actor`.
 
-`create_app` mounts the login/logout API (`routes`) and pages (`pages`) and the auth middleware
-(credential → Actor, PMO_PUBLIC_READ gate, CSRF, cookies); routes read the actor with
-`web.deps.CurrentActor`. Templates get the CSRF token with `csrf_token(request)`.
+`create_app` mounts the auth middleware (credential → Actor, PMO_PUBLIC_READ gate, CSRF,
+cookies); routes read the actor with `web.deps.CurrentActor`. The login/logout API is
+`web/api/auth.py`, the login/logout pages are `web/pages/login.py` (both over `login.py` here).
+Templates get the CSRF token with `csrf_token(request)`.
 """
 
 from __future__ import annotations

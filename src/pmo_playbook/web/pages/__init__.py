@@ -20,6 +20,7 @@ from pmo_playbook.web.pages import (
     admin_sops,
     admin_users,
     chat,
+    login,
     my_reports,
     projects,
     sops,
@@ -28,6 +29,7 @@ from pmo_playbook.web.pages.errors import install_page_errors
 from pmo_playbook.web.pages.rendering import STATIC_DIR
 
 PAGE_MODULES = (
+    login,
     sops,
     projects,
     chat,

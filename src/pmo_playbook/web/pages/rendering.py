@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from pmo_playbook.documents.common import from_iso
-from pmo_playbook.sync.modules import modules_for_path
+from pmo_playbook.services.ownership import modules_of_page
 from pmo_playbook.web.auth import csrf_token
 from pmo_playbook.web.markdown import render_markdown
 
@@ -167,7 +167,7 @@ def ownership_context(request: Request) -> dict[str, Any]:
     a page rendered without one (login, errors) owns everything."""
     state = getattr(request, "state", None)
     foreign: dict[str, str] = getattr(state, "not_owned", None) or {}
-    here = modules_for_path(request.url.path) if foreign else ()
+    here = modules_of_page(request.url.path) if foreign else ()
     return {
         "owns": lambda module: module not in foreign,
         "read_only": [(m, foreign[m]) for m in here if m in foreign],

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from pmo_playbook.repositories.users import UserRepository
 from pmo_playbook.services.auth import LoginStatus
-from pmo_playbook.services.users import public_user
+from pmo_playbook.services.users import find_user, public_user
 from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.auth.context import context_of, csrf_token
 from pmo_playbook.web.auth.login import attempt_login, logout, session_csrf, set_session_cookies
@@ -82,7 +81,7 @@ def api_logout(request: Request, conn: Conn) -> Any:
 def api_me(request: Request, conn: Conn, actor: CurrentActor) -> MeResponse:
     """Who the caller is, and the CSRF token to send with cookie-authenticated writes."""
     ctx = context_of(request)
-    user = UserRepository(conn).get_by_user_id(actor.user_id) if actor.user_id else None
+    user = find_user(conn, actor.user_id)
     return MeResponse(
         authenticated=user is not None,
         via=ctx.kind if ctx and user is not None else None,

@@ -1,4 +1,4 @@
-"""Login/logout pages (`/login`, `/logout`) in the site's layout.
+"""Login/logout pages (`/login`, `/logout`) in the site's layout, over `web/auth/login`.
 
 The form posts `email`, `password`, `csrf_token` and `next`; success redirects (303) to `next`
 when it is a local path, else to `/`.
@@ -15,14 +15,13 @@ from pmo_playbook.services.auth import LoginStatus
 from pmo_playbook.web.auth.context import csrf_token
 from pmo_playbook.web.auth.login import attempt_login, logout, set_session_cookies
 from pmo_playbook.web.deps import Conn, CurrentActor
+from pmo_playbook.web.pages.rendering import render_html
 
 router = APIRouter(include_in_schema=False)
 
 
 def _page(request: Request, template: str, **values: Any) -> str:
-    """A page in the site's layout (imported late: the pages layer imports this package)."""
-    from pmo_playbook.web.pages.rendering import render_html
-
+    """A page in the site's layout, with the form's CSRF token."""
     return render_html(request, template, {"csrf": csrf_token(request), **values})
 
 

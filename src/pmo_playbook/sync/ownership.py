@@ -69,7 +69,10 @@ def module_status(
             lag: float | None = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
         else:
             caught = [p.caught_up_at for p in mine]
-            known = all(c is not None for c in caught) and all(p.loaded for p in mine)
+            # No position at all: the sync has not opened the source yet (a module whose
+            # collections the source lacks has none either, but only once others exist).
+            known = bool(positions) and all(c is not None for c in caught)
+            known = known and all(p.loaded for p in mine)
             lag = max((max(0.0, (now - c).total_seconds()) for c in caught if c), default=0.0)
             lag = lag if known else None
         out.append(

@@ -18,6 +18,7 @@ from pmo_playbook.errors import ServiceUnavailable
 from pmo_playbook.services.actor import Actor
 from pmo_playbook.services.ownership import module_not_owned, refuse_unowned_write
 from pmo_playbook.web.auth.context import resolve_actor
+from pmo_playbook.web.paths import is_machine_path
 from pmo_playbook.web.request_db import (
     RequestConnection,
     database_unavailable,
@@ -117,11 +118,11 @@ async def _check_ownership(request: Request, conn: psycopg.Connection[Any]) -> N
     endpoint runs (409 naming the owner; the capture trigger stays the guarantee), and tell
     the page templates which modules are read-only (`request.state.not_owned`).
 
-    API reads skip the lookup (they render no forms); page reads and every write pay one
-    small query, which finds nothing once no cut-over is in progress."""
+    Machine reads (/api, /healthz, ...) skip the lookup: they render no forms. Page reads and
+    every write pay one small query, which finds nothing once no cut-over is in progress."""
     path = request.url.path
     reading = request.method in READ_METHODS
-    if reading and (path == "/api" or path.startswith("/api/")):
+    if reading and is_machine_path(path):
         return
     request.state.not_owned = await run_in_threadpool(refuse_unowned_write, conn, path, reading)
 

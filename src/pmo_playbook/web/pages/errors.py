@@ -21,13 +21,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pmo_playbook.errors import PmoError, ServiceUnavailable, Unauthorized
 from pmo_playbook.web.pages.rendering import is_htmx, render
+from pmo_playbook.web.paths import is_machine_path
 from pmo_playbook.web.request_db import database_unavailable, is_database_failure
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Request, Exception], Awaitable[Response] | Response]
-
-MACHINE_ROOTS = ("/api", "/healthz", "/static", "/docs", "/redoc", "/openapi.json")
 
 TITLES = {
     400: "Bad Request",
@@ -45,8 +44,7 @@ TITLES = {
 
 def is_page_request(request: Request) -> bool:
     """True for paths served as HTML pages (everything outside the machine roots)."""
-    path = request.url.path
-    return not any(path == root or path.startswith(root + "/") for root in MACHINE_ROOTS)
+    return not is_machine_path(request.url.path)
 
 
 def login_redirect(request: Request) -> Response:

@@ -19,6 +19,7 @@ from pmo_playbook.config import Settings, load_settings
 from pmo_playbook.db.embedded import resolve_database_url
 from pmo_playbook.db.pool import create_pool
 from pmo_playbook.web.api import api_routers
+from pmo_playbook.web.api.contract import install_contract
 from pmo_playbook.web.auth import pages as auth_pages
 from pmo_playbook.web.auth import routes as auth_routes
 from pmo_playbook.web.auth.middleware import AuthMiddleware
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, pool: ConnectionPool | None 
     for router in (*api_routers(), auth_routes.router, auth_pages.router):
         app.include_router(router)
     install_pages(app, settings)  # HTML pages, /static and the HTML error pages
+    install_contract(app)  # the OpenAPI document states what the lenient legacy routes need
     # Middleware, innermost first: the auth edge needs the request's connection holder; hostile
     # input is refused (install_edge) before a pooled connection is taken, inside the body-size
     # limit; the request id must be on every response, 413s and 503s included.

@@ -24,7 +24,20 @@ SopType = Annotated[str, Query(pattern="^(human|agent)$")]
 
 
 class RegenerateBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    """`{sopId}` or `{regenerateAll: true}`; neither is the legacy 400 (documented as anyOf)."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["sopId"],
+                    "properties": {"sopId": {"type": "string", "minLength": 1}},
+                },
+                {"required": ["regenerateAll"], "properties": {"regenerateAll": {"const": True}}},
+            ]
+        },
+    )
 
     sopId: str | None = None
     regenerateAll: bool | None = None

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
-from tests.chat.sops import agent_sop_documents, insert_agent_sops  # noqa: E402
+from tests.support.chat_sops import agent_sop_documents, insert_agent_sops  # noqa: E402
 
 from pmo_playbook.ai import embeddings, indexer, stage_classifier, stage_training  # noqa: E402
 from pmo_playbook.ai.retrieval import retrieve  # noqa: E402

@@ -5,7 +5,7 @@ Reads tests/eval/*.jsonl, trains the words model and (unless --no-embedding, or 
 MiniLM package is missing) the embedding model, and writes
 src/pmo_playbook/ai/data/stage_classifier.json with the list and sha256 of the files used.
 Deterministic: the same lists give the same weights. Re-run it whenever a list or the SOP
-numbering changes (tests/chat/test_stage_classifier.py fails until you do).
+numbering changes (tests/integration/retrieval/test_stage_classifier.py fails until you do).
 """
 
 from __future__ import annotations

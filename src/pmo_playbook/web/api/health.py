@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from pydantic import BaseModel
 
@@ -18,10 +20,17 @@ class Health(BaseModel):
     status: str
     database: str
     schemaVersion: int | None
+    # During a cut-over: per module owner, lag_seconds, pending writes to MongoDB, verify.
+    cutover: list[dict[str, Any]] | None = None
 
 
 @router.get("/healthz", response_model=Health)
 def healthz(conn: Conn) -> Health:
     """Database reachable and schema version (503 in the error envelope when not)."""
     report = check_health(conn)
-    return Health(status="ok", database=report.database, schemaVersion=report.schema_version)
+    return Health(
+        status="ok",
+        database=report.database,
+        schemaVersion=report.schema_version,
+        cutover=report.cutover,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from pmo_playbook.cli.context import get_context
-from pmo_playbook.cli.output import bad, ok, say
+from pmo_playbook.cli.output import bad, error_line, ok, say
 from pmo_playbook.db import schema
 from pmo_playbook.db.embedded import embedded_cluster, uses_embedded
 from pmo_playbook.errors import DatabaseConfigError, PmoError
@@ -24,17 +24,20 @@ def check(ctx: typer.Context) -> None:
     try:
         url = cli.database_url()
     except DatabaseConfigError as exc:
-        bad(f"connect: {exc.message}")
+        error_line(f"connect: {exc.message}")
         raise typer.Exit(2) from None
     failed_step = None
     for step in run_db_check(url, connect_timeout=cli.settings.db_connect_timeout):
         if step.ok:
             ok(step.message)
+        elif step.name == "connect":  # nothing else ran: the one error line on stderr, exit 2
+            error_line(f"connect: {step.message}")
+            raise typer.Exit(2)
         else:
             bad(f"{step.name}: {step.message}")
             failed_step = step
     if failed_step is not None:
-        raise typer.Exit(2 if failed_step.name == "connect" else 1)
+        raise typer.Exit(1)
 
 
 @app.command("create-schema")

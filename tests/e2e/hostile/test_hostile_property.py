@@ -1,7 +1,7 @@
 """Property: hostile input into every write route of the API never breaks the server or its data.
 
 Hypothesis draws JSON bodies (strings with NUL and lone surrogates, very long ids, huge and
-out-of-range numbers, nested structures, SQL/tsquery metacharacters) and path parameters for
+out-of-range numbers, nested structures, SQL/tsquery metacharacters), path and query values for
 every POST/PUT/PATCH/DELETE route under /api, sent as an admin (the caller who can write most).
 Never a 5xx; a body that carries text PostgreSQL cannot store is refused whole, so the demo
 data's row counts and digests are unchanged; afterwards the id counters still allocate.
@@ -67,13 +67,17 @@ values = st.recursive(
 )
 
 
-def _write_routes(client: TestClient) -> list[tuple[str, str]]:
-    """(method, path) of every write operation under /api in the OpenAPI document."""
+def _write_routes(client: TestClient) -> list[tuple[str, str, list[str]]]:
+    """(method, path, query parameter names) of every write operation under /api."""
     document = client.get("/openapi.json").json()
     return sorted(
-        (method.upper(), path)
+        (
+            method.upper(),
+            path,
+            [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"],
+        )
         for path, operations in document["paths"].items()
-        for method in operations
+        for method, operation in operations.items()
         if path.startswith("/api") and method.upper() in WRITE_METHODS
     )
 
@@ -99,13 +103,21 @@ def _field_names(client: TestClient) -> list[str]:
     return sorted(names)
 
 
-def _url(path: str, params: list[str]) -> str:
-    parts = path.split("/")
+def _quote(text: str) -> str:
+    # surrogatepass: a lone surrogate goes out as its (invalid) UTF-8 bytes, percent-escaped
+    return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+
+def _url(path: str, params: list[str], query: dict[str, str] | None = None) -> str:
     filled = iter(params)
-    return "/".join(
-        quote(next(filled).encode("utf-8", "surrogatepass"), safe="") if p.startswith("{") else p
-        for p in parts
-    )
+    url = "/".join(_quote(next(filled)) if p.startswith("{") else p for p in path.split("/"))
+    if query:
+        url += "?" + "&".join(f"{_quote(k)}={_quote(v)}" for k, v in query.items())
+    return url
+
+
+def _queries(names: list[str]) -> st.SearchStrategy[dict[str, str]]:
+    return st.dictionaries(st.sampled_from(names), texts, max_size=3) if names else st.just({})
 
 
 def _send(client: TestClient, method: str, url: str, body: bytes) -> int:
@@ -141,13 +153,13 @@ def _poisoned_write_is_refused(
     client: TestClient, method: str, path: str, case: dict[str, Any]
 ) -> None:
     body = {**case["body"], case["field"]: case["poison"]}
-    status = _send(client, method, _url(path, case["params"]), _encode(body))
+    status = _send(client, method, _url(path, case["params"], case["query"]), _encode(body))
     # NUL or a lone surrogate anywhere in the body: refused whole (4xx), nothing stored
     assert status >= 400, (method, path, body)
 
 
 def _hostile_write(client: TestClient, method: str, path: str, case: dict[str, Any]) -> None:
-    _send(client, method, _url(path, case["params"]), _encode(case["body"]))
+    _send(client, method, _url(path, case["params"], case["query"]), _encode(case["body"]))
 
 
 def test_hostile_bodies_and_path_params_never_5xx_and_poison_changes_nothing(
@@ -158,7 +170,7 @@ def test_hostile_bodies_and_path_params_never_5xx_and_poison_changes_nothing(
     routes = _write_routes(admin)
     assert len(routes) >= 15, routes
     before = table_digests(demo_url)
-    for method, path in routes:
+    for method, path, query_names in routes:
         holes = path.count("{")
         poisoned = st.fixed_dictionaries(
             {
@@ -166,9 +178,9 @@ def test_hostile_bodies_and_path_params_never_5xx_and_poison_changes_nothing(
                 "field": st.sampled_from(fields),
                 "poison": st.sampled_from(POISON),
                 "params": st.lists(texts, min_size=holes, max_size=holes),
+                "query": _queries(query_names),
             }
         )
-
         _for_all(poisoned, partial(_poisoned_write_is_refused, admin, method, path))
         for raw in RAW:  # at an id nobody has, so a route that ignores its body changes nothing
             _send(admin, method, _url(path, ["NOPE-000"] * holes), raw)
@@ -179,13 +191,14 @@ def test_hostile_writes_never_5xx_and_id_allocation_keeps_working(
     admin: TestClient, fixtures_dir: Path
 ) -> None:
     fields = _field_names(admin)
-    for method, path in _write_routes(admin):
+    for method, path, query_names in _write_routes(admin):
         holes = path.count("{")
 
         cases = st.fixed_dictionaries(
             {
                 "body": st.dictionaries(st.sampled_from(fields), values, max_size=6),
                 "params": st.lists(texts, min_size=holes, max_size=holes),
+                "query": _queries(query_names),
             }
         )
         _for_all(cases, partial(_hostile_write, admin, method, path))

@@ -12,10 +12,10 @@ they are missing or empty (applied by `install_contract(app)`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, StrictInt
 
 _DESCRIPTIONS = {
     400: "Bad request (legacy: a required field is missing, or a parameter is invalid)",
@@ -73,6 +73,14 @@ def _inline(node: Any, definitions: dict[str, Any]) -> Any:
         return [_inline(item, definitions) for item in node]
     return node
 
+
+def _whole_number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# A JSON Schema "integer" includes 2.0 (JSON does not tell 2 from 2.0), so a body integer takes
+# an integral float as that integer; strings and booleans stay refused (422), as StrictInt does.
+JsonInt = Annotated[StrictInt, BeforeValidator(_whole_number)]
 
 NON_BLANK = r"\S"  # something besides whitespace: the legacy routes treat blank as missing
 _REQUIRED_QUERY = "x-pmo-required-query"  # marker read (and removed) by install_contract

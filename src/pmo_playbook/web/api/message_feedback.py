@@ -73,7 +73,10 @@ def read_ratings(
     stats: Annotated[
         str | None, Query(max_length=20, json_schema_extra={"enum": ["all", "true", "confidence"]})
     ] = None,
-    sopId: Annotated[str | None, Query(max_length=100)] = None,
+    sopId: Annotated[
+        str | None,
+        Query(max_length=100, description="Required (not empty) with stats=true, else 422"),
+    ] = None,
     sessionId: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:

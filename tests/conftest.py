@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
+from tests.support import pgbouncer
 from tests.support.chat_sops import agent_sop_documents, insert_agent_sops
 from tests.support.nx import running_nx
 from tests.support.pg import DEBIAN_PG15_BIN, TestServer, start_cluster
@@ -27,7 +28,12 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
     base = Path(os.environ.get("PMO_TEST_PGROOT", "/tmp")) / f"pmo-test-{os.getpid()}"
     base.mkdir(parents=True, exist_ok=True)
     cluster = start_cluster(base / "pg18")
-    yield TestServer(cluster)
+    server = TestServer(cluster)
+    if pgbouncer.enabled():
+        with pgbouncer.running_pgbouncer(server.url(), base / "pgbouncer"):
+            yield server
+    else:
+        yield server
     cluster.destroy()
 
 
@@ -55,7 +61,10 @@ def template_db(pg_server: TestServer) -> str:
 def db_url(pg_server: TestServer, template_db: str) -> Iterator[DatabaseUrl]:
     """A fresh, fully migrated database for one test."""
     name = pg_server.create_database(template=template_db)
-    yield pg_server.url(name)
+    url = pg_server.url(name)
+    # PMO_TEST_PGBOUNCER=1: everything the test does with its database goes through PgBouncer
+    # in transaction mode, as on Neon's pooled endpoint.
+    yield pgbouncer.pooled(url) if pgbouncer.enabled() else url
     pg_server.drop_database(name)
 
 
@@ -63,7 +72,8 @@ def db_url(pg_server: TestServer, template_db: str) -> Iterator[DatabaseUrl]:
 def empty_db_url(pg_server: TestServer) -> Iterator[DatabaseUrl]:
     """A fresh database with no schema at all."""
     name = pg_server.create_database()
-    yield pg_server.url(name)
+    url = pg_server.url(name)
+    yield pgbouncer.pooled(url) if pgbouncer.enabled() else url
     pg_server.drop_database(name)
 
 

@@ -19,7 +19,7 @@ from pmo_playbook.services.sops import (
     list_human_sops,
 )
 from pmo_playbook.web.api.contract import NON_BLANK, READ, errors
-from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
+from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor, ReadConn
 from pmo_playbook.web.responses import JsonResponse
 
 router = APIRouter(tags=["sop content"], responses=READ)
@@ -66,7 +66,7 @@ _POST_BODY = _body(
 
 @router.get("/api/content-db", response_model=None)
 def content_get(
-    conn: Conn,
+    conn: ReadConn,
     actor: CurrentActor,
     settings: AppSettings,
     sopId: Annotated[str | None, Query(json_schema_extra={"minLength": 1})] = None,

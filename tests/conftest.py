@@ -57,23 +57,30 @@ def template_db(pg_server: TestServer) -> str:
     return pg_server.migrated_template()
 
 
+def _through_pooler(request: pytest.FixtureRequest) -> bool:
+    """PMO_TEST_PGBOUNCER=1: everything a test does with its database goes through PgBouncer in
+    transaction mode, as on Neon's pooled endpoint, except in tests marked `direct_connection`
+    (behaviour that exists only on a direct endpoint, such as the migration writer lock)."""
+    return pgbouncer.enabled() and request.node.get_closest_marker("direct_connection") is None
+
+
 @pytest.fixture
-def db_url(pg_server: TestServer, template_db: str) -> Iterator[DatabaseUrl]:
+def db_url(
+    pg_server: TestServer, template_db: str, request: pytest.FixtureRequest
+) -> Iterator[DatabaseUrl]:
     """A fresh, fully migrated database for one test."""
     name = pg_server.create_database(template=template_db)
     url = pg_server.url(name)
-    # PMO_TEST_PGBOUNCER=1: everything the test does with its database goes through PgBouncer
-    # in transaction mode, as on Neon's pooled endpoint.
-    yield pgbouncer.pooled(url) if pgbouncer.enabled() else url
+    yield pgbouncer.pooled(url) if _through_pooler(request) else url
     pg_server.drop_database(name)
 
 
 @pytest.fixture
-def empty_db_url(pg_server: TestServer) -> Iterator[DatabaseUrl]:
+def empty_db_url(pg_server: TestServer, request: pytest.FixtureRequest) -> Iterator[DatabaseUrl]:
     """A fresh database with no schema at all."""
     name = pg_server.create_database()
     url = pg_server.url(name)
-    yield pgbouncer.pooled(url) if pgbouncer.enabled() else url
+    yield pgbouncer.pooled(url) if _through_pooler(request) else url
     pg_server.drop_database(name)
 
 

@@ -33,6 +33,8 @@ def _propose(db_url: str, section: str, original: str, suggested: str) -> str:
 
 
 def test_d36_review_proposals_with_correct_counts(ui: Ui, live_server: LiveServer) -> None:
+    """Filter counts (D36), and the defect "rejecting a proposal without a reason leads to a
+    bare 400 Bad Request page": the refusal keeps the review with the error at the field."""
     first = _propose(
         live_server.db_url, "Deliverables", "- Governance Plan", "- Governance Plan (signed)"
     )

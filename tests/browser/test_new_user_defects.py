@@ -84,10 +84,16 @@ def test_admin_projects_actions_aligned_delete_banner_form_errors_and_hints(ui: 
     page = ui.page
     page.set_viewport_size({"width": 1366, "height": 900})
     ui.goto("/admin/projects")
-    # the first control of every row's Actions starts at the same x
+    # the first control of every row's Actions starts at the same x, and the controls of a
+    # row sit on one line (the same vertical centre)
     cells = _boxes(ui, "tbody .row-actions > :first-child")
     assert len(cells) >= 2
     assert max(c["left"] for c in cells) - min(c["left"] for c in cells) < 2, cells
+    centres = page.locator("tbody .row-actions").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('a, button')].map(c => {"
+        " const b = c.getBoundingClientRect(); return Math.round(b.top + b.height / 2); }))"
+    )
+    assert all(len(row) >= 2 and max(row) - min(row) <= 2 for row in centres), centres
     # the list hints: each textarea is described by the hint right below it
     ui.goto("/admin/projects/new")
     hints = page.locator("textarea[aria-describedby]")
@@ -219,3 +225,20 @@ def test_proposal_chips_read_as_words_and_counts_agree(ui: Ui, live_server: Live
     assert not re.search(r"\b1 (users|reports|messages|items)\b", body), body
     ui.goto("/admin/users")
     assert not re.search(r"\b1 users\b", ui.page.locator("main").inner_text())
+
+
+def test_sop_editor_refused_save_stays_on_the_form(ui: Ui) -> None:
+    """Validation errors should stay on the form, next to the field (the SOP editor answered an
+    invalid save with a bare error page; the typed markdown was lost)."""
+    ui.login()
+    ui.goto("/admin/sops/SOP-002?mode=edit")
+    page = ui.page
+    editor = page.get_by_label("Markdown of SOP-002")
+    typed = "no heading, no sections: not a SOP"
+    editor.fill(typed)
+    ui.expect_status(422, "/admin/sops/save")
+    page.get_by_role("button", name="Save Changes").click()
+    page.wait_for_load_state("load")
+    assert editor.input_value() == typed
+    assert editor.get_attribute("aria-invalid") == "true"
+    assert page.locator("#sop-markdown-error").inner_text().strip()

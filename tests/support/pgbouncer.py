@@ -25,6 +25,7 @@ from pmo_playbook.db.url import DatabaseUrl
 
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
 POOLER_PORT = 6432
+_server: list[DatabaseUrl] = []  # the server behind the running PgBouncer (for `direct`)
 
 
 def enabled() -> bool:
@@ -89,9 +90,11 @@ def running_pgbouncer(server: DatabaseUrl, work_dir: Path) -> Iterator[None]:
             tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
             pytest.fail(f"pgbouncer did not start: {' / '.join(tail) or 'no log'}")
         time.sleep(0.1)
+    _server.append(server)
     try:
         yield
     finally:
+        _server.remove(server)
         proc.terminate()
         try:
             proc.wait(timeout=10)
@@ -105,3 +108,11 @@ def pooled(url: DatabaseUrl) -> DatabaseUrl:
     params = url.params
     user, password = quote(params["user"], safe=""), quote(params["password"], safe="")
     return DatabaseUrl(f"postgresql://{user}:{password}@127.0.0.1:{POOLER_PORT}/{url.dbname}")
+
+
+def direct(url: DatabaseUrl) -> DatabaseUrl:
+    """The same database on the server itself, bypassing PgBouncer (a URL not through it is
+    returned as is): what runs on a deployment's direct endpoint, such as a migration."""
+    if not _server or url.params.get("port") != str(POOLER_PORT):
+        return url
+    return _server[-1].with_database(url.dbname)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from pmo_playbook.errors import Conflict
+from pmo_playbook.errors import Conflict, InvalidInput
 from pmo_playbook.services.actor import Permission
 from pmo_playbook.services.sop_regeneration import parse_and_validate
 from pmo_playbook.services.sop_versions import diff_versions, list_versions, rollback
@@ -165,7 +165,23 @@ def save(
             f"{sop_id} changed since the editor was opened (version {base_version}, now "
             f"{current.version}); reload the editor and apply your change again"
         )
-    outcome = apply_markdown(conn, actor, sop_id, markdown)
+    try:
+        with conn.transaction():  # a savepoint: a refused save leaves nothing behind
+            outcome = apply_markdown(conn, actor, sop_id, markdown)
+    except InvalidInput as error:  # stays in the editor: the typed text, the error beside it
+        rows = _sop_rows(conn, actor, settings)
+        context: dict[str, Any] = {
+            "sops": [{**human_sop_view(r), "isActive": r.is_active} for r in rows],
+            "sop": {**human_sop_view(current), "isActive": True, "markdown": markdown},
+            "mode": "edit",
+            "notice": None,
+            "warnings": [],
+            "diff": None,
+            "editor_error": error.message,
+        }
+        return admin_render(
+            request, conn, actor, settings, "sops", "admin/sops.html", context, status=422
+        )
     target = f"/admin/sops/{sop_id}?saved={outcome.human.version}"
     return redirect_to(request, target)
 

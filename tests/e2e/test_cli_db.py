@@ -35,7 +35,7 @@ def test_db_check_wrong_password_fails_without_leaking_it(
     result = run_pmo("db", "check", env={"DATABASE_URL": url, "PMO_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2
     out = result.stdout + result.stderr
-    assert "❌ connect:" in result.stdout
+    assert result.stderr.startswith("error: connect:") and result.stdout == ""
     assert "authentication failed" in out
     assert wrong not in out
     assert "Traceback" not in out

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import typer
 
 from pmo_playbook.cli.context import CliContext, get_context
-from pmo_playbook.cli.output import bad, ok, say
+from pmo_playbook.cli.output import bad, error_line, ok, say
 from pmo_playbook.db import schema
 from pmo_playbook.db.embedded import embedded_cluster, uses_embedded
 from pmo_playbook.errors import PmoError
@@ -38,11 +38,14 @@ def check(ctx: typer.Context) -> None:
     for step in database_check(get_context(ctx)):
         if step.ok:
             ok(step.message)
+        elif step.name == "connect":  # nothing else ran: the one error line on stderr, exit 2
+            error_line(f"connect: {step.message}")
+            raise typer.Exit(2)
         else:
             bad(f"{step.name}: {step.message}")
             failed_step = step
     if failed_step is not None:
-        raise typer.Exit(2 if failed_step.name == "connect" else 1)
+        raise typer.Exit(1)
 
 
 @app.command("create-schema")

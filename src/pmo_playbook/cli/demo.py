@@ -24,7 +24,7 @@ import typer
 
 from pmo_playbook.cli.context import CliContext, get_context
 from pmo_playbook.cli.db import database_check
-from pmo_playbook.cli.output import bad, ok, say
+from pmo_playbook.cli.output import bad, error_line, ok, say
 from pmo_playbook.cli.serve import HOST_HELP, PORT_HELP
 from pmo_playbook.db import schema
 from pmo_playbook.migration.load import checkpoints
@@ -114,9 +114,13 @@ def demo(
     cli = get_context(ctx)
     url = cli.database_url()
     for step in database_check(cli):
-        if not step.ok:
-            bad(f"{step.name}: {step.message}")
-            raise typer.Exit(2 if step.name == "connect" else 1)
+        if step.ok:
+            continue
+        if step.name == "connect":  # the one error line on stderr, exit 2, as every command
+            error_line(f"connect: {step.message}")
+            raise typer.Exit(2)
+        bad(f"{step.name}: {step.message}")
+        raise typer.Exit(1)
     ok(f"Database ready: {url.display()}")
     with cli.connect(autocommit=True) as conn:
         result = schema.apply_migrations(conn)

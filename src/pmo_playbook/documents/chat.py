@@ -20,6 +20,10 @@ MESSAGE_ROLES = ("user", "assistant", "system")
 SESSION_STATUSES = chat_histories.STATUSES
 SOP_ID_PATTERN = human_sops.SOP_ID.pattern
 SESSION_ID_MAX = 200
+# 1..200 characters, none of them a control character: a rule the OpenAPI document can state
+# exactly (a JSON Schema pattern), unlike str.isprintable's Unicode categories.
+SESSION_ID_CHAR = r"[^\x00-\x1f\x7f-\x9f]"
+SESSION_ID_PATTERN = rf"^{SESSION_ID_CHAR}{{1,{SESSION_ID_MAX}}}$"
 MESSAGE_MAX_CHARS = 100_000
 
 _POSITIONAL = re.compile(r"^msg-([0-9]{1,9})$")

@@ -9,6 +9,7 @@ unowned sessions (the legacy behaviour).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 
 from pmo_playbook.documents.chat import (
     SESSION_ID_MAX,
+    SESSION_ID_PATTERN,
     ChatSession,
     NewMessage,
     message_id_at,
@@ -30,6 +32,7 @@ from pmo_playbook.services.actor import Actor, Permission, Role
 from pmo_playbook.services.session_titles import TitleGenerator, title_for
 
 SESSION_NOT_FOUND = "Session not found"
+_SESSION_ID = re.compile(SESSION_ID_PATTERN)
 CONTEXT_MESSAGES = 4
 
 
@@ -62,9 +65,9 @@ def check_session_id(session_id: object, *, missing: str = "SessionId is require
         raise BadRequest(missing)
     if not isinstance(session_id, str):
         raise InvalidInput("sessionId must be a string", details={"field": "sessionId"})
-    if len(session_id) > SESSION_ID_MAX or not session_id.isprintable():
+    if not _SESSION_ID.fullmatch(session_id):
         raise InvalidInput(
-            f"sessionId must be at most {SESSION_ID_MAX} printable characters",
+            f"sessionId must be at most {SESSION_ID_MAX} characters, none a control character",
             details={"field": "sessionId"},
         )
     return session_id

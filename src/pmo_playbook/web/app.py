@@ -21,6 +21,7 @@ from pmo_playbook.db.embedded import resolve_database_url
 from pmo_playbook.db.pool import create_pool
 from pmo_playbook.services.sop_events import register_agent_sop_listener
 from pmo_playbook.web.api import api_routers
+from pmo_playbook.web.api.contract import install_contract
 from pmo_playbook.web.auth.middleware import AuthMiddleware
 from pmo_playbook.web.edge import install_edge
 from pmo_playbook.web.errors import install_error_handlers
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, pool: ConnectionPool | None 
     for router in api_routers():  # the JSON API, /api/auth included
         app.include_router(router)
     install_pages(app, settings)  # HTML pages (login included), /static, the HTML error pages
+    install_contract(app)  # the OpenAPI document states what the lenient legacy routes need
     # Middleware, innermost first: the auth edge needs the request's connection holder; hostile
     # input is refused (install_edge) before a pooled connection is taken, inside the body-size
     # limit; the request id must be on every response, 413s and 503s included.

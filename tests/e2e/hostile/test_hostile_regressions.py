@@ -181,3 +181,20 @@ def test_proposal_action_that_is_not_a_string_is_the_legacy_400(admin: TestClien
         response = admin.patch(f"/api/proposals/{proposal_id}", json={"action": action})
         body = assert_envelope(response, 400)
         assert body["error"].startswith("Invalid action")
+
+
+def test_rollback_version_as_an_integral_float_is_that_version(admin: TestClient) -> None:
+    # Found by positive_data_acceptance: JSON Schema's integer includes 1.0; "1" and true do not.
+    as_int = admin.post("/api/sops/SOP-999/rollback", json={"version": 1})
+    as_float = admin.post("/api/sops/SOP-999/rollback", json={"version": 1.0})
+    assert as_float.status_code == as_int.status_code == 404, as_float.text
+    for version in ("1", True, 1.5):
+        response = admin.post("/api/sops/SOP-001/rollback", json={"version": version})
+        assert_envelope(response, 422)
+
+
+def test_regenerate_all_that_is_not_a_boolean_is_422(admin: TestClient) -> None:
+    # Found by negative_data_rejection: 0 was read as false and one SOP silently regenerated.
+    for value in (0, 1, "true"):
+        body = {"regenerateAll": value, "sopId": "SOP-001"}
+        assert_envelope(admin.post("/api/sops/regenerate", json=body), 422)

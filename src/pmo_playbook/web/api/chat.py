@@ -5,27 +5,41 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from pmo_playbook.config import Settings
+from pmo_playbook.documents.chat import SESSION_ID_CHAR, SESSION_ID_MAX
 from pmo_playbook.errors import RateLimited
 from pmo_playbook.services.chat import answer_question
 from pmo_playbook.services.rate_limit import RateLimiter, enforce
-from pmo_playbook.web.api.contract import READ, errors
+from pmo_playbook.web.api.contract import READ, errors, required_fields
 from pmo_playbook.web.client_address import client_address
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 from pmo_playbook.web.errors import envelope
 from pmo_playbook.web.responses import JsonResponse
 
 router = APIRouter(tags=["chat"], responses=READ)
+DEFAULT_MAX_MESSAGE_CHARS = Settings.model_fields["chat_max_message_chars"].default
 
 
 class ChatRequest(BaseModel):
-    """`{message, sessionId?}`; types are checked by the service (400 vs 422 rules)."""
+    """`{message, sessionId?}`; types are checked by the service (400 vs 422 rules). The
+    document states them: `message` up to `PMO_CHAT_MAX_MESSAGE_CHARS` (default stated),
+    `sessionId` absent, null or "" for a new session."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=required_fields("message"))
 
-    message: Any = None
-    sessionId: Any = None
+    message: Any = Field(
+        default=None,
+        json_schema_extra={"type": "string", "maxLength": DEFAULT_MAX_MESSAGE_CHARS},
+    )
+    sessionId: Any = Field(
+        default=None,
+        json_schema_extra={
+            "type": ["string", "null"],
+            "pattern": rf"^{SESSION_ID_CHAR}{{0,{SESSION_ID_MAX}}}$",
+        },
+    )
 
 
 class SelectedSop(BaseModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
 from pmo_playbook.documents.common import to_iso
+from pmo_playbook.documents.ids import SOP_ID_PATTERN
 from pmo_playbook.errors import BadRequest
 from pmo_playbook.services.sops import (
     create_sop,
@@ -17,12 +18,50 @@ from pmo_playbook.services.sops import (
     list_agent_sops,
     list_human_sops,
 )
-from pmo_playbook.web.api.contract import READ, errors
+from pmo_playbook.web.api.contract import NON_BLANK, READ, errors
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor, ReadConn
 from pmo_playbook.web.responses import JsonResponse
 
 router = APIRouter(tags=["sop content"], responses=READ)
 JsonObject = Annotated[dict[str, Any], Body()]
+SopType = Annotated[str, Query(json_schema_extra={"enum": ["human", "agent"]})]
+# The markdown must also pass the SOP parser's validation (docs/sop-parser.md): 422 with the
+# errors otherwise, a rule no JSON Schema can state.
+_MARKDOWN = {
+    "type": "string",
+    "description": "SOP markdown; 422 with the errors when it fails SOP validation",
+}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object", **schema}}},
+        }
+    }
+
+
+_PUT_BODY = _body(
+    {
+        "required": ["sopId", "markdownContent", "type"],
+        "properties": {
+            "sopId": {"type": "string", "minLength": 1},
+            "markdownContent": {**_MARKDOWN, "minLength": 1},
+            "type": {"const": "human"},
+        },
+    }
+)
+_POST_BODY = _body(
+    {
+        "required": ["markdownContent"],
+        "properties": {
+            "markdownContent": {**_MARKDOWN, "pattern": NON_BLANK},
+            "sopId": {"type": ["string", "null"], "pattern": SOP_ID_PATTERN},
+            "phase": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+        },
+    }
+)
 
 
 @router.get("/api/content-db", response_model=None)
@@ -30,19 +69,19 @@ def content_get(
     conn: ReadConn,
     actor: CurrentActor,
     settings: AppSettings,
-    sopId: str | None = None,
-    type: str = "human",
+    sopId: Annotated[str | None, Query(json_schema_extra={"minLength": 1})] = None,
+    type: SopType = "human",
     all: str | None = None,
 ) -> JsonResponse:
-    """`all=true`, or no `sopId` at all, lists (human or agent); otherwise one SOP by `sopId`
-    and `type` (the seed's own system test reads the bare `/api/content-db` as the list)."""
+    """`all=true`, or no `sopId`, lists (human or agent); otherwise one SOP by `sopId` and
+    `type` (the seed's own system test reads the bare `/api/content-db` as the list)."""
     return JsonResponse(_content(conn, actor, settings.public_read, sopId, type, all))
 
 
 def _content(
     conn: Any, actor: Any, public: bool, sopId: str | None, type: str, all: str | None
 ) -> dict[str, Any]:
-    if all == "true" or (sopId is None and all is None):
+    if all == "true" or sopId is None:
         if type == "human":
             rows = list_human_sops(conn, actor, public_read=public)
             return {"sops": [_human_item(r.to_legacy()) for r in rows]}
@@ -82,13 +121,13 @@ def _agent_item(context: dict[str, Any], version: int, updated: Any) -> dict[str
     return {**context, "version": version, "updatedAt": to_iso(updated)}
 
 
-@router.put("/api/content-db", responses=errors(409))
+@router.put("/api/content-db", responses=errors(409), openapi_extra=_PUT_BODY)
 def content_put(conn: Conn, actor: CurrentActor, body: JsonObject) -> dict[str, Any]:
     """Edit a human SOP: version +1, title from the H1, agent SOP regenerated, all or nothing."""
     return edit_sop(conn, actor, body).to_legacy()
 
 
-@router.post("/api/content-db", status_code=201, responses=errors(409))
+@router.post("/api/content-db", status_code=201, responses=errors(409), openapi_extra=_POST_BODY)
 def content_post(conn: Conn, actor: CurrentActor, body: JsonObject) -> JSONResponse:
     """Create a SOP `{markdownContent, sopId?, phase?}` (SOP- id allocated when absent)."""
     outcome = create_sop(conn, actor, body)

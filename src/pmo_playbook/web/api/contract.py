@@ -1,16 +1,21 @@
 """What the OpenAPI document promises beyond FastAPI's defaults: the error envelope on every
 status a route can answer, and request bodies described with their real constraints.
 
-Legacy routes read their JSON body as a plain object so that a missing field stays the legacy
-400 (D3) instead of FastAPI's 422; `json_body(Model)` documents the body those routes accept
-(required fields, enums, patterns, bounds) without changing that behaviour.
+Legacy routes read their JSON body leniently (a plain object, or a model whose fields are all
+optional) so that a missing field stays the legacy 400 (D3) instead of FastAPI's 422. The
+document still states what a client must send, without changing that behaviour:
+`json_body(Model)` for a plain-object body, `required_fields(...)` for a lenient model, and
+`required_query(...)` for query parameters the route itself refuses with the legacy 400 when
+they are missing or empty (applied by `install_contract(app)`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from fastapi import FastAPI
+from pydantic import BaseModel, BeforeValidator, Field, StrictInt
 
 _DESCRIPTIONS = {
     400: "Bad request (legacy: a required field is missing, or a parameter is invalid)",
@@ -67,3 +72,77 @@ def _inline(node: Any, definitions: dict[str, Any]) -> Any:
     if isinstance(node, list):
         return [_inline(item, definitions) for item in node]
     return node
+
+
+def _whole_number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# A JSON Schema "integer" includes 2.0 (JSON does not tell 2 from 2.0), so a body integer takes
+# an integral float as that integer; strings and booleans stay refused (422), as StrictInt does.
+JsonInt = Annotated[StrictInt, BeforeValidator(_whole_number)]
+
+NON_BLANK = r"\S"  # something besides whitespace: the legacy routes treat blank as missing
+_REQUIRED_QUERY = "x-pmo-required-query"  # marker read (and removed) by install_contract
+
+
+def required_fields(*names: str, blank_is_missing: bool = True) -> Callable[..., None]:
+    """`json_schema_extra` of a lenient body model: document `names` as required and not null
+    (strings not empty; not blank either when the route treats blank as missing)."""
+
+    def extra(schema: dict[str, Any], *_: Any) -> None:
+        properties = schema["properties"]
+        for name in names:
+            properties[name] = present(properties[name], blank_is_missing=blank_is_missing)
+        schema["required"] = [*schema.get("required", []), *names]
+
+    return extra
+
+
+def present(prop: dict[str, Any], *, blank_is_missing: bool = True) -> dict[str, Any]:
+    """A property's schema once it must be sent: no null branch, no default; a string is not
+    empty (or not blank)."""
+    out = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    branches = [b for b in prop.get("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1:
+        out = {**branches[0], **out}
+    elif branches:
+        out["anyOf"] = branches
+    if out.get("type") == "string" and "enum" not in out and "pattern" not in out:
+        if blank_is_missing:
+            out["pattern"] = NON_BLANK
+        else:
+            out.setdefault("minLength", 1)
+    return out
+
+
+def required_query(*names: str) -> dict[str, Any]:
+    """`openapi_extra=` of a route that answers the legacy 400 itself when one of these query
+    parameters is missing or empty: documented as required and non-empty."""
+    return {_REQUIRED_QUERY: list(names)}
+
+
+def install_contract(app: FastAPI) -> None:
+    """Make `app.openapi()` apply the `required_query` markers of every route."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            for path in document.get("paths", {}).values():
+                for operation in path.values():
+                    _mark_required(operation)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _mark_required(operation: dict[str, Any]) -> None:
+    names = operation.pop(_REQUIRED_QUERY, None)
+    if not names:
+        return
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query" and parameter.get("name") in names:
+            parameter["required"] = True
+            parameter["schema"] = present(parameter["schema"], blank_is_missing=False)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from pmo_playbook.errors import BadRequest
 from pmo_playbook.services.sops import list_agent_sops, list_human_sops
@@ -19,7 +19,7 @@ def files_get(
     conn: Conn,
     actor: CurrentActor,
     settings: AppSettings,
-    type: str = "all",
+    type: Annotated[str, Query(json_schema_extra={"enum": ["markdown", "all", "agent"]})] = "all",
 ) -> dict[str, Any]:
     """The SOP list the tabs and the admin pages read."""
     if type in ("markdown", "all"):

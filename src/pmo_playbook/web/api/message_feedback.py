@@ -7,31 +7,46 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
+from pmo_playbook.documents.chat import SOP_ID_PATTERN
+from pmo_playbook.documents.feedback import RATINGS
 from pmo_playbook.errors import InvalidInput
 from pmo_playbook.services.analytics import confidence_accuracy, ratings_overview, sop_rating_stats
 from pmo_playbook.services.message_ratings import (
+    REASON_MAX,
     rate_message,
     recent_ratings,
     remove_rating,
     session_ratings,
 )
-from pmo_playbook.web.api.contract import READ, errors
+from pmo_playbook.web.api.contract import READ, errors, required_fields, required_query
 from pmo_playbook.web.deps import Conn, CurrentActor
 
 router = APIRouter(tags=["feedback"], responses=READ)
 
 
 class RatingPost(BaseModel):
-    """POST body: missing fields give the legacy 400, wrong types 422 (D3)."""
+    """POST body: missing fields give the legacy 400, wrong types 422 (D3); the document
+    states the rules the service checks."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra=required_fields(
+            "messageId", "sessionId", "rating", "sopUsed", "confidence", blank_is_missing=False
+        ),
+    )
 
     messageId: StrictStr | None = Field(default=None, max_length=200)
     sessionId: StrictStr | None = Field(default=None, max_length=200)
-    rating: StrictStr | None = None
-    sopUsed: StrictStr | None = Field(default=None, max_length=100)
-    confidence: StrictFloat | StrictInt | None = None
-    feedbackReason: StrictStr | None = None
+    rating: StrictStr | None = Field(default=None, json_schema_extra={"enum": list(RATINGS)})
+    sopUsed: StrictStr | None = Field(
+        default=None, max_length=100, json_schema_extra={"pattern": SOP_ID_PATTERN}
+    )
+    confidence: StrictFloat | StrictInt | None = Field(
+        default=None, json_schema_extra={"minimum": 0, "maximum": 1}
+    )
+    feedbackReason: StrictStr | None = Field(
+        default=None, json_schema_extra={"maxLength": REASON_MAX}
+    )
 
 
 class RatingResult(BaseModel):
@@ -55,8 +70,13 @@ def rate(body: RatingPost, conn: Conn, actor: CurrentActor) -> RatingResult:
 def read_ratings(
     conn: Conn,
     actor: CurrentActor,
-    stats: Annotated[str | None, Query(max_length=20)] = None,
-    sopId: Annotated[str | None, Query(max_length=100)] = None,
+    stats: Annotated[
+        str | None, Query(max_length=20, json_schema_extra={"enum": ["all", "true", "confidence"]})
+    ] = None,
+    sopId: Annotated[
+        str | None,
+        Query(max_length=100, description="Required (not empty) with stats=true, else 422"),
+    ] = None,
     sessionId: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
@@ -77,7 +97,12 @@ def read_ratings(
     return {"feedback": recent_ratings(conn, actor, limit)}
 
 
-@router.delete("/api/message-feedback", response_model=Removed, responses=errors(409))
+@router.delete(
+    "/api/message-feedback",
+    response_model=Removed,
+    responses=errors(409),
+    openapi_extra=required_query("messageId", "sessionId"),
+)
 def unrate(
     conn: Conn,
     actor: CurrentActor,

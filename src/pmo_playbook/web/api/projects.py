@@ -8,6 +8,8 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from pmo_playbook.documents.ids import PROJECT_ID_PATTERN
+from pmo_playbook.documents.projects import PROJECT_ARRAY_FIELDS, PROJECT_MAX_LENGTHS
 from pmo_playbook.services.projects import (
     create_project,
     delete_project,
@@ -16,12 +18,50 @@ from pmo_playbook.services.projects import (
     summarize_project,
     update_project,
 )
-from pmo_playbook.web.api.contract import READ, errors
+from pmo_playbook.web.api.contract import NON_BLANK, READ, errors
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor, ReadConn
 from pmo_playbook.web.responses import JsonResponse
 
 router = APIRouter(tags=["projects"], responses=READ)
 JsonObject = Annotated[dict[str, Any], Body(description="Project fields (legacy camelCase keys)")]
+
+
+def _text(field: str) -> dict[str, Any]:
+    limit = PROJECT_MAX_LENGTHS.get(field)
+    return {"type": "string", "pattern": NON_BLANK, **({"maxLength": limit} if limit else {})}
+
+
+_ITEMS = {"type": "array", "items": {"type": ["string", "number"]}}
+_MILESTONES = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["date", "description"],
+        "properties": {
+            "date": {"type": "string", "format": "date-time"},
+            "description": {"type": "string", "pattern": NON_BLANK},
+        },
+    },
+}
+# On create a value that is not an array becomes [] (legacy); on update it is 422.
+_LEGACY_ARRAY = {"anyOf": [_ITEMS, {"not": {"type": "array"}}]}
+_LEGACY_MILESTONES = {"anyOf": [_MILESTONES, {"not": {"type": "array"}}]}
+_TEXTS = ("projectName", "sponsor", "businessCaseSummary", "resourceRequirements")
+
+
+def _project_body(*, create: bool) -> dict[str, Any]:
+    """The project fields the service validates (read from a plain object, so a missing
+    required field stays the legacy 400 `Missing required field: <f>`)."""
+    properties: dict[str, Any] = {name: _text(name) for name in _TEXTS}
+    for name in PROJECT_ARRAY_FIELDS:
+        properties[name] = _LEGACY_ARRAY if create else _ITEMS
+    properties["keyDatesMilestones"] = _LEGACY_MILESTONES if create else _MILESTONES
+    properties["isActive"] = {"type": "boolean"}
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if create:
+        properties["projectId"] = {"type": ["string", "null"], "pattern": PROJECT_ID_PATTERN}
+        schema["required"] = list(_TEXTS)
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 class ProjectBrief(BaseModel):
@@ -53,7 +93,13 @@ def projects_list(
     return JsonResponse({"projects": [row.to_legacy() for row in rows]})
 
 
-@router.post("/api/projects", status_code=201, response_model=ProjectWritten, responses=errors(409))
+@router.post(
+    "/api/projects",
+    status_code=201,
+    response_model=ProjectWritten,
+    responses=errors(409),
+    openapi_extra=_project_body(create=True),
+)
 def projects_create(conn: Conn, actor: CurrentActor, body: JsonObject) -> JSONResponse:
     """Create a project; the PRO- id is allocated atomically unless given."""
     row = create_project(conn, actor, body)
@@ -79,7 +125,12 @@ def projects_summary(
     return {"summary": summarize_project(row).model_dump()}
 
 
-@router.put("/api/projects/{projectId}", response_model=ProjectWritten, responses=errors(409))
+@router.put(
+    "/api/projects/{projectId}",
+    response_model=ProjectWritten,
+    responses=errors(409),
+    openapi_extra=_project_body(create=False),
+)
 def projects_update(
     projectId: str, conn: Conn, actor: CurrentActor, body: JsonObject
 ) -> JSONResponse:

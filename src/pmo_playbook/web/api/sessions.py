@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
+from pmo_playbook.documents.chat import SESSION_ID_PATTERN
 from pmo_playbook.services.analytics import session_analytics
 from pmo_playbook.services.sessions import (
     delete_session,
@@ -14,10 +15,14 @@ from pmo_playbook.services.sessions import (
     list_sessions,
     rename_session,
 )
-from pmo_playbook.web.api.contract import READ, errors
+from pmo_playbook.web.api.contract import READ, errors, required_fields, required_query
 from pmo_playbook.web.deps import Conn, CurrentActor
 
 router = APIRouter(tags=["sessions"], responses=READ)
+# Checked by the service (400 when missing, 422 when malformed); the document states the rule.
+SessionIdQuery = Annotated[
+    str | None, Query(max_length=200, json_schema_extra={"pattern": SESSION_ID_PATTERN})
+]
 
 
 class SessionItem(BaseModel):
@@ -41,9 +46,13 @@ class SessionList(BaseModel):
 class SessionPatch(BaseModel):
     """PATCH body: `sessionName` is set when the key is present ("" allowed)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra=required_fields("sessionId", blank_is_missing=False)
+    )
 
-    sessionId: StrictStr | None = None
+    sessionId: StrictStr | None = Field(
+        default=None, json_schema_extra={"pattern": SESSION_ID_PATTERN}
+    )
     sessionName: StrictStr | None = Field(default=None, max_length=200)
     updateLastActive: StrictBool | None = None
 
@@ -109,11 +118,16 @@ def patch_session(body: SessionPatch, conn: Conn, actor: CurrentActor) -> Sessio
     return SessionPatchResult(success=True, session=PatchedSession(**session))
 
 
-@router.delete("/api/sessions", response_model=DeleteResult, responses=errors(409))
+@router.delete(
+    "/api/sessions",
+    response_model=DeleteResult,
+    responses=errors(409),
+    openapi_extra=required_query("sessionId"),
+)
 def remove_session(
     conn: Conn,
     actor: CurrentActor,
-    sessionId: Annotated[str | None, Query(max_length=200)] = None,
+    sessionId: SessionIdQuery = None,
 ) -> DeleteResult:
     """Hard-delete the caller's session (its ratings and gap reports stay)."""
     delete_session(conn, actor, sessionId)

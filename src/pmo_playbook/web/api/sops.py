@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from pmo_playbook.errors import BadRequest
 from pmo_playbook.services.sop_versions import diff_versions, get_version, list_versions, rollback
 from pmo_playbook.services.sops import regenerate_all, regenerate_one
-from pmo_playbook.web.api.contract import READ, errors
+from pmo_playbook.web.api.contract import READ, JsonInt, errors
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 
 router = APIRouter(tags=["sop content"], responses=READ)
@@ -24,16 +24,30 @@ SopType = Annotated[str, Query(pattern="^(human|agent)$")]
 
 
 class RegenerateBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    """`{sopId}` or `{regenerateAll: true}`; neither is the legacy 400 (documented as anyOf)."""
 
-    sopId: str | None = None
-    regenerateAll: bool | None = None
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["sopId"],
+                    "properties": {"sopId": {"type": "string", "minLength": 1}},
+                },
+                {"required": ["regenerateAll"], "properties": {"regenerateAll": {"const": True}}},
+            ]
+        },
+    )
+
+    sopId: StrictStr | None = None
+    # strict: a truthy 0/1 or "yes" is a type error (422), not a silent single regeneration
+    regenerateAll: StrictBool | None = None
 
 
 class RollbackBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    version: Annotated[StrictInt, Field(ge=1, le=MAX_VERSION)]
+    version: Annotated[JsonInt, Field(ge=1, le=MAX_VERSION)]
 
 
 @router.post("/api/sops/regenerate", responses=errors(409))

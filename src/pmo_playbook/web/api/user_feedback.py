@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
+from pmo_playbook.documents.feedback import FEEDBACK_PRIORITIES, FEEDBACK_STATUSES
 from pmo_playbook.services.analytics import gap_analytics
 from pmo_playbook.services.gap_reports import (
+    REQUIRED,
     close_gap_report,
     file_gap_report,
     get_gap_report,
@@ -17,7 +19,7 @@ from pmo_playbook.services.gap_reports import (
     regenerate_suggestion,
     update_gap_report,
 )
-from pmo_playbook.web.api.contract import READ, errors
+from pmo_playbook.web.api.contract import READ, errors, required_fields
 from pmo_playbook.web.deps import Conn, CurrentActor
 
 router = APIRouter(tags=["feedback"], responses=READ)
@@ -27,7 +29,9 @@ _TEXT = 20_000
 class GapReportPost(BaseModel):
     """POST body: missing fields give the legacy 400, wrong types 422 (D3)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra=required_fields(*REQUIRED, blank_is_missing=False)
+    )
 
     sessionId: StrictStr | None = Field(default=None, max_length=200)
     messageId: StrictStr | None = Field(default=None, max_length=200)
@@ -36,7 +40,9 @@ class GapReportPost(BaseModel):
     userComment: StrictStr | None = Field(default=None, max_length=_TEXT)
     sopId: StrictStr | None = Field(default=None, max_length=100)
     sopTitle: StrictStr | None = Field(default=None, max_length=500)
-    confidence: StrictFloat | StrictInt | None = None
+    confidence: StrictFloat | StrictInt | None = Field(
+        default=None, json_schema_extra={"minimum": 0, "maximum": 1}
+    )
 
 
 class GapReportPatch(BaseModel):
@@ -44,8 +50,12 @@ class GapReportPatch(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    status: StrictStr | None = None
-    priority: StrictStr | None = None
+    status: StrictStr | None = Field(
+        default=None, json_schema_extra={"enum": [*FEEDBACK_STATUSES, "", None]}
+    )
+    priority: StrictStr | None = Field(
+        default=None, json_schema_extra={"enum": [*FEEDBACK_PRIORITIES, "", None]}
+    )
     adminNotes: StrictStr | None = Field(default=None, max_length=_TEXT)
     regenerateSuggestion: StrictBool | None = None
 
@@ -68,8 +78,12 @@ class Closed(BaseModel):
 def list_reports(
     conn: Conn,
     actor: CurrentActor,
-    status: Annotated[str | None, Query(max_length=20)] = None,
-    priority: Annotated[str | None, Query(max_length=20)] = None,
+    status: Annotated[
+        str | None, Query(max_length=20, json_schema_extra={"enum": list(FEEDBACK_STATUSES)})
+    ] = None,
+    priority: Annotated[
+        str | None, Query(max_length=20, json_schema_extra={"enum": list(FEEDBACK_PRIORITIES)})
+    ] = None,
     sopId: Annotated[str | None, Query(max_length=100)] = None,
     analytics: Annotated[str | None, Query(max_length=10)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,

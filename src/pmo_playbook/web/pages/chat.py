@@ -50,7 +50,13 @@ def safe_here(here: str | None) -> str:
 
 
 def remember_session(response: Response, session_id: str) -> Response:
-    """Make `session_id` the visitor's current conversation (the legacy localStorage key)."""
+    """Make `session_id` the visitor's current conversation (the legacy localStorage key).
+
+    Only an ASCII id is remembered: a cookie is a latin-1 header, and an id from the query
+    string may hold any character (bad UTF-8 decodes to U+FFFD), which would make the whole
+    response fail. Such a session is still shown; it is just not the remembered one."""
+    if not session_id.isascii():
+        return response
     response.set_cookie(
         CHAT_COOKIE, session_id, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax", path="/"
     )

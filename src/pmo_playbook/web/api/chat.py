@@ -25,12 +25,13 @@ register_agent_sop_listener(reindex_sop)
 
 
 class ChatRequest(BaseModel):
-    """`{message, sessionId?}`; types are checked by the service (400 vs 422 rules)."""
+    """`{message, sessionId?, projectId?}`; types are checked by the service (400 vs 422)."""
 
     model_config = ConfigDict(extra="ignore")
 
     message: Any = None
     sessionId: Any = None
+    projectId: Any = None
 
 
 class SelectedSop(BaseModel):
@@ -100,5 +101,6 @@ def post_chat(
         body.sessionId,
         settings=settings,
         user_agent=request.headers.get("user-agent"),
+        project_id=body.projectId,
     )
     return JSONResponse(reply.as_json())

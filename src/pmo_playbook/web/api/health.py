@@ -17,10 +17,18 @@ class Health(BaseModel):
     status: str
     database: str
     schemaVersion: int | None
+    retrieval: str
+    retrievalDetail: str
 
 
 @router.get("/healthz", response_model=Health)
 def healthz(conn: Conn) -> Health:
     """Database reachable and schema version (503 in the error envelope when not)."""
     report = check_health(conn)
-    return Health(status="ok", database=report.database, schemaVersion=report.schema_version)
+    return Health(
+        status="ok",
+        database=report.database,
+        schemaVersion=report.schema_version,
+        retrieval=report.retrieval,
+        retrievalDetail=report.retrieval_detail,
+    )

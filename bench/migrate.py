@@ -46,9 +46,9 @@ from bench.cpu import CpuSnapshot
 from pmo_playbook.db import schema
 from pmo_playbook.db.cluster import LocalCluster, free_port, wheel_bin_dir
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.loader import LoadOptions
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.mapping import SPECS
-from pmo_playbook.migration.run import migrate
 from pmo_playbook.migration.sources import open_source
 
 RESULTS = Path(__file__).resolve().parent / "results" / "migrate.json"
@@ -357,7 +357,7 @@ import json, sys
 from pathlib import Path
 from bench.migrate import run_loader, vm_hwm_kib
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration import pipeline
+from pmo_playbook.migration.load import pipeline
 run_loader(DatabaseUrl(sys.argv[1]), Path(sys.argv[2]))
 print(json.dumps({"main": vm_hwm_kib(), "worker": max(pipeline.PEAK_RSS_KIB.values(), default=0)}))
 """

@@ -6,11 +6,12 @@ prefixed `PMO_`. Every field is documented in `docs/configuration.md` (a test ch
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,8 +43,11 @@ class Settings(BaseSettings):
     # Connection pool bounds (per process).
     db_pool_min: int = Field(default=1, ge=0, validation_alias="PMO_DB_POOL_MIN")
     db_pool_max: int = Field(default=10, ge=1, validation_alias="PMO_DB_POOL_MAX")
-    # Seconds to wait for a connection (pool checkout and TCP connect).
+    # Seconds to wait for a TCP connection to the database server.
     db_connect_timeout: float = Field(default=10.0, gt=0, validation_alias="PMO_DB_CONNECT_TIMEOUT")
+    # Seconds a request may wait for a free pooled connection before it is answered 503
+    # SERVER_BUSY with Retry-After (the bounded queue under overload).
+    db_pool_timeout: float = Field(default=10.0, gt=0, validation_alias="PMO_DB_POOL_TIMEOUT")
     # Force transaction-pooler mode (no server-side prepared statements). Auto-detected for
     # Neon `-pooler` hosts and port 6432 (PgBouncer) when unset.
     db_transaction_pooler: bool | None = Field(
@@ -57,6 +61,9 @@ class Settings(BaseSettings):
     mongodb_uri: SecretStr | None = Field(default=None, validation_alias="MONGODB_URI")
 
     # --- web ------------------------------------------------------------------------------
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR
+    # networks, e.g. "127.0.0.1,10.0.0.0/8"). Default none: the peer address is the client.
+    trusted_proxies: str = Field(default="", validation_alias="PMO_TRUSTED_PROXIES")
     # Address and port `pmo serve` binds to.
     host: str = Field(default="127.0.0.1", validation_alias="PMO_HOST")
     port: int = Field(default=8000, ge=0, le=65535, validation_alias="PMO_PORT")
@@ -124,6 +131,14 @@ class Settings(BaseSettings):
     # --- logging --------------------------------------------------------------------------
     # Python logging level name.
     log_level: str = Field(default="WARNING", validation_alias="PMO_LOG_LEVEL")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item:
+                ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
+        return value
 
     @property
     def embedded_dir(self) -> Path:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from pmo_playbook.services.actor import ROLE_PERMISSIONS, Actor, Role
+from pmo_playbook.web.deps import get_actor
 
 ALICE = Actor(
     user_id="user-alice",
@@ -38,7 +39,7 @@ ANONYMOUS = Actor(user_id=None, display="anonymous")
 
 def act_as(client: TestClient, actor: Actor) -> TestClient:
     """Make every following request of `client` act as `actor`."""
-    client.app.state.actor_resolver = lambda request: actor  # type: ignore[attr-defined]
+    client.app.dependency_overrides[get_actor] = lambda: actor  # type: ignore[attr-defined]
     return client
 
 

@@ -289,7 +289,8 @@ def test_d30_thread_includes_session_id(db_url: DatabaseUrl, tmp_path: Path) -> 
     assert r.status_code == 200
     body = r.json()
     assert body["sessionId"] == "s-t"
-    assert body["sessionName"] == "Unnamed Session" and body["summary"] == "q1"
+    # one title everywhere: an unnamed session is shown by its summary (was "Unnamed Session")
+    assert body["sessionName"] == "q1" and body["summary"] == "q1"
     assert body["messageCount"] == 2 and body["lastActive"].endswith("Z")
     assert missing.status_code == 404
     assert_envelope(missing.json(), "NOT_FOUND", "Session not found")

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.services.actor import SYSTEM, Actor, Permission, Role
 from pmo_playbook.services.sops import create_sop
+from pmo_playbook.web.deps import get_actor
 from tests.support.app import app_client
 
 ADMIN = Actor(user_id="u-admin", display="admin@example.org", role=Role.ADMIN)
@@ -61,7 +62,7 @@ class ActingClient:
     def __init__(self, client: TestClient) -> None:
         self.client = client
         self.actor: Actor = ADMIN
-        client.app.state.actor_resolver = lambda request: self.actor  # type: ignore[attr-defined]
+        client.app.dependency_overrides[get_actor] = lambda: self.actor  # type: ignore[attr-defined]
 
     def as_(self, actor: Actor) -> ActingClient:
         self.actor = actor

@@ -55,10 +55,19 @@ def test_content_get_human_agent_and_lists(sops_api: ActingClient) -> None:
     assert [s["phase"] for s in agents["sops"]] == [1, 2, 3, 4, 5]
 
 
+def test_content_get_without_parameters_lists_human_sops(sops_api: ActingClient) -> None:
+    """The seed guide's Phase 5.3 system test reads the bare path as the SOP list (was 400)."""
+    bare = sops_api.get("/api/content-db")
+    assert bare.status_code == 200
+    assert [s["sopId"] for s in bare.json()["sops"]] == [
+        s["sopId"] for s in sops_api.get("/api/content-db", params={"all": "true"}).json()["sops"]
+    ]
+    assert len(bare.json()["sops"]) == 5
+
+
 def test_content_get_errors(sops_api: ActingClient) -> None:
-    assert (
-        assert_envelope(sops_api.get("/api/content-db"), 400)["error"] == "Missing sopId parameter"
-    )
+    empty_id = sops_api.get("/api/content-db", params={"sopId": ""})
+    assert assert_envelope(empty_id, 400)["error"] == "Missing sopId parameter"
     bad_type = sops_api.get("/api/content-db", params={"sopId": "SOP-001", "type": "x"})
     assert assert_envelope(bad_type, 400)["error"] == "Invalid type parameter"
     missing = sops_api.get("/api/content-db", params={"sopId": "SOP-404"})
@@ -278,3 +287,16 @@ def test_d9_twenty_parallel_edits_lose_nothing(sops_api: ActingClient, fixtures_
     assert recorded == {str(i) for i in range(20)}
     agent = sops_api.get("/api/sops/SOP-003/versions", params={"type": "agent"}).json()
     assert sorted(v["version"] for v in agent["versions"]) == list(range(1, 22))
+
+
+def test_malformed_json_body_is_one_clear_sentence(sops_api: ActingClient) -> None:
+    """A body that is not JSON answered "Invalid request: 0: JSON decode error"."""
+    response = sops_api.put(
+        "/api/content-db",
+        content=b'{"sopId": "SOP-001",',
+        headers={"content-type": "application/json"},
+    )
+    body = assert_envelope(response, 422, "INVALID_INPUT")  # the stable code of every 422
+    assert body["error"].startswith("The request body is not valid JSON: ")
+    assert "at character" in body["error"]
+    assert "0:" not in body["error"] and "decode error" not in body["error"]

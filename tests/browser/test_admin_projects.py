@@ -66,7 +66,8 @@ def test_create_project_and_open_dashboard(ui_us: Ui) -> None:
     ui.goto("/admin/projects")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete Warehouse Robotics Pilot").click()
-    page.wait_for_url(re.compile(r"saved=PRO-003"))
+    page.wait_for_url(re.compile(r"deleted=PRO-003"))
+    assert "Project PRO-003 deleted" in page.locator(".alert.ok").inner_text()
     assert page.locator(f'tr[data-project-id="{project_id}"]').count() == 0
     page.get_by_label("Show inactive projects").check()
     page.get_by_role("button", name="Apply").click()

@@ -48,16 +48,17 @@ def test_d36_review_proposals_with_correct_counts(ui: Ui, live_server: LiveServe
     assert filters.get_by_role("link", name="All (2)").is_visible()
     page.locator(f'a[href*="{second}"]').click()
     review = page.locator(f'[data-proposal-id="{second}"]')
-    # rejecting without a reason is refused by the service (the page shows the error)
-    ui.expect_status(400, "/admin/proposals/act")
+    # rejecting without a reason stays on the review, the error beside the comment field
+    ui.expect_status(422, "/admin/proposals/act")
     review.get_by_role("button", name="Reject").click()
-    assert page.get_by_text("Rejection reason is required").is_visible()
-    ui.goto(f"/admin/proposals?selected={second}")
+    error = review.locator("#review-comments-error")
+    assert error.is_visible() and "reason" in error.inner_text()
+    assert review.get_by_label("Comment (required to reject)").get_attribute("aria-invalid")
     review.get_by_label("Comment (required to reject)").fill("Too terse")
     review.get_by_role("button", name="Reject").click()
     page.get_by_text("Proposal rejected successfully").wait_for()
     assert review.get_by_role("heading", level=2).inner_text() == "Initiation Phase"
-    assert review.locator("[data-status]").inner_text() == "rejected"
+    assert review.locator("[data-status]").get_attribute("data-status") == "rejected"
     assert filters.get_by_role("link", name="Pending Review (1)").is_visible()
     assert filters.get_by_role("link", name="Rejected (1)").is_visible()
     assert page.locator(f'.item-list a[href*="{second}"]').count() == 0  # left the pending list

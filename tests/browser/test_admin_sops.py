@@ -62,7 +62,7 @@ def test_d35_switching_sops_edits_the_selected_one(ui: Ui) -> None:
     page.get_by_role("link", name="Edit SOP").click()
     editor = page.get_by_label("Markdown of SOP-003")
     assert editor.input_value().startswith("# PMO SOP – Design and Plan")
-    assert page.locator('input[name="sop_id"]').input_value() == "SOP-003"
+    assert page.locator('form:has(textarea) input[name="sop_id"]').input_value() == "SOP-003"
     editor.fill(editor.input_value() + "\n- An extra design tool\n")
     page.get_by_role("button", name="Save Changes").click()
     page.wait_for_url(re.compile(r"/admin/sops/SOP-003\?saved=2$"))

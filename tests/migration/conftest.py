@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration import deferred_indexes
+from pmo_playbook.migration.load import deferred_indexes
 from pmo_playbook.migration.sources import open_source
 from pmo_playbook.migration.sources.base import Source
 

@@ -14,9 +14,9 @@ import psycopg
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration import deferred_indexes
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.load import deferred_indexes
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.sources.base import (
     ResumePoint,
     Source,

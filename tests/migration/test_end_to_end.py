@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.run import migrate
-from pmo_playbook.migration.verify import verify
+from pmo_playbook.migration.load.run import migrate
+from pmo_playbook.migration.verify.compare import verify
 from tests.migration.conftest import rows, source
 from tests.support.cli import run_pmo
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from bson import ObjectId
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.load.run import migrate
 from tests.migration.conftest import rows, source, write_dump
 
 WHEN = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)

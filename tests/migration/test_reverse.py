@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.reverse import export
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.run import migrate
+from pmo_playbook.migration.reverse.export import export
 from tests.migration.conftest import execute, source
 from tests.migration_codec.bson_gen import bson_documents
 from tests.support.cli import run_pmo

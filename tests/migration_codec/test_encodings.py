@@ -13,8 +13,9 @@ from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.timestamp import Timestamp
 
+from pmo_playbook.documents.registry import shape_of
 from pmo_playbook.errors import InvalidInput
-from pmo_playbook.migration.codec import (
+from pmo_playbook.migration.codec.document import (
     UnencodableDocument,
     canonical_ejson,
     decode_document,
@@ -22,7 +23,6 @@ from pmo_playbook.migration.codec import (
     id_value_from_legacy_id,
     legacy_id_for,
 )
-from pmo_playbook.migration.legacy_shape import shape_for
 from tests.migration_codec.bson_gen import cstring, document, string
 
 OID = ObjectId("687a1c3f5748b4cfe9955de0")
@@ -31,7 +31,7 @@ UTC = dt.UTC
 
 def _enc(doc: dict, collection: str | None = None):
     raw = bson.encode({"_id": OID, **doc})
-    shape = shape_for(collection) if collection else None
+    shape = shape_of(collection) if collection else None
     encoded = encode_document(raw, shape)
     assert decode_document(encoded.legacy_id, encoded.data, encoded.annotations, shape) == raw
     return encoded
@@ -67,7 +67,7 @@ def test_codec_date_outside_the_shape_is_natural_text_plus_annotation() -> None:
 
 def test_codec_date_beyond_year_9999_uses_expanded_year() -> None:
     raw = document([("_id", (0x07, OID.binary)), ("d", (0x09, struct.pack("<q", 253402300800000)))])
-    encoded = encode_document(raw, shape_for("users"))
+    encoded = encode_document(raw, shape_of("users"))
     assert encoded.data == {"d": "+010000-01-01T00:00:00.000Z"}
     assert decode_document(encoded.legacy_id, encoded.data, encoded.annotations) == raw
 
@@ -236,7 +236,7 @@ def test_codec_decodes_an_application_written_row_in_legacy_shape() -> None:
         "createdAt": "2025-03-21T00:18:10.000Z",
         "extra": True,
     }
-    raw = decode_document(str(OID), data, None, shape_for("users"))
+    raw = decode_document(str(OID), data, None, shape_of("users"))
     doc = bson.decode(raw, codec_options=bson.CodecOptions(tz_aware=True))
     assert list(doc) == ["_id", "userId", "email", "createdAt", "lastLogin", "extra"]
     assert doc["lastLogin"] == dt.datetime(2025, 5, 14, 14, 56, 25, tzinfo=UTC)
@@ -247,11 +247,11 @@ def test_year_one_date_is_zero_padded_and_round_trips() -> None:
     """Regression: strftime's %Y wrote year 1 as "1-01-01…", which decoding could not read."""
     import bson as _bson
 
-    from pmo_playbook.migration.codec import decode_document, encode_document
-    from pmo_playbook.migration.legacy_shape import shape_for
+    from pmo_playbook.documents.registry import shape_of
+    from pmo_playbook.migration.codec.document import decode_document, encode_document
 
     raw = _bson.encode({"_id": 1, "createdAt": _bson.DatetimeMS(-62135596800000)})
-    shape = shape_for("chat_histories")
+    shape = shape_of("chat_histories")
     encoded = encode_document(raw, shape)
     assert encoded.data["createdAt"] == "0001-01-01T00:00:00.000Z"
     assert decode_document(encoded.legacy_id, encoded.data, encoded.annotations, shape) == raw

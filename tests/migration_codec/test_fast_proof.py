@@ -23,9 +23,9 @@ from bson import ObjectId
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmo_playbook.migration import codec
-from pmo_playbook.migration.fastpath import canonical, encode_fast, unsafe_for_jsonb
-from pmo_playbook.migration.legacy_shape import SHAPES, shape_for
+from pmo_playbook.documents.registry import COLLECTIONS, shape_of
+from pmo_playbook.migration.codec import document as codec
+from pmo_playbook.migration.codec.fastpath import canonical, encode_fast, unsafe_for_jsonb
 from tests.migration_codec.bson_gen import bson_documents
 
 _KEYS = st.sampled_from(
@@ -63,24 +63,27 @@ def _model_repr(value: Any) -> Any:
 
 
 @settings(max_examples=800, deadline=None)
-@given(st.dictionaries(_KEYS, _JSON, max_size=8), st.sampled_from([None, *sorted(SHAPES)]))
+@given(
+    st.dictionaries(_KEYS, _JSON, max_size=8),
+    st.sampled_from([None, *sorted(n for c in COLLECTIONS for n in c.names)]),
+)
 def test_plain_walk_builds_the_general_walks_model(data: dict[str, Any], name: str | None) -> None:
-    shape = shape_for(name) if name else None
-    root = shape.root if shape is not None else None
+    shape = shape_of(name) if name else None
+    root = shape
     general = codec._Decoder(None).document(data, root, ())
     plain = codec._plain_document(data, root)
     assert _model_repr(plain) == _model_repr(general)
 
 
 def test_plain_walk_converts_only_at_typed_paths() -> None:
-    shape = shape_for("chat_histories")
+    shape = shape_of("chat_histories")
     assert shape is not None
     data = {
         "summary": "2024-01-01T00:00:00.000Z",
         "messages": [{"timestamp": "2024-01-01T00:00:00.000Z", "content": "65a1b2c3d4e5f60718293a4b"}],
         "startedAt": "2024-02-30T00:00:00.000Z",
     }  # fmt: skip
-    model = codec._plain_document(data, shape.root)
+    model = codec._plain_document(data, shape)
     assert model["summary"] == "2024-01-01T00:00:00.000Z"
     assert model["messages"][0]["timestamp"] == datetime(2024, 1, 1)
     assert model["messages"][0]["content"] == "65a1b2c3d4e5f60718293a4b"
@@ -90,7 +93,7 @@ def test_plain_walk_converts_only_at_typed_paths() -> None:
 
 def _check_fast(raw: bytes, name: str | None) -> bool:
     """Assert the fast encoder agrees with the full one whenever it accepts; True if it did."""
-    shape = shape_for(name) if name else None
+    shape = shape_of(name) if name else None
     fast = encode_fast(raw, shape)
     if fast is None:
         return False
@@ -133,7 +136,7 @@ def _chat(permutation: list[int], message_order: list[int]) -> bytes:
 def test_fast_encoder_on_shuffled_chat_documents(root: list[int], nested: list[int]) -> None:
     raw = _chat(root, nested)
     accepted = _check_fast(raw, "chat_histories")
-    full = codec.encode_document(raw, shape_for("chat_histories"))
+    full = codec.encode_document(raw, shape_of("chat_histories"))
     nested_orders = [p for p, _ in (full.annotations or {}).get("orders", []) if p]
     # Only a nested order (which the fast path never writes) or nothing else sends it away.
     assert accepted == (not nested_orders)
@@ -145,7 +148,7 @@ def test_fast_encoder_annotates_a_root_order_like_the_full_encoder() -> None:
            "feedbackReason": "because", "createdAt": t, "updatedAt": t, "__v": 0}  # fmt: skip
     raw = bson.encode(doc)
     assert _check_fast(raw, "message_feedback")
-    fast = encode_fast(raw, shape_for("message_feedback"))
+    fast = encode_fast(raw, shape_of("message_feedback"))
     assert fast is not None and fast[3] is not None
     assert json.loads(fast[3]) == {"orders": [[[], list(doc)]], "v": 1}
 

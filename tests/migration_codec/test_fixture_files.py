@@ -12,8 +12,9 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from pmo_playbook.migration.codec import canonical_ejson, decode_document, encode_document
-from pmo_playbook.migration.legacy_shape import LegacyShape, shape_for
+from pmo_playbook.documents.registry import shape_of
+from pmo_playbook.documents.registry.shape import Node
+from pmo_playbook.migration.codec.document import canonical_ejson, decode_document, encode_document
 from tests.migration_codec.bson_gen import cstring, document, split_bson_file, string
 
 BSONDUMP_FILES = ["all_types.bson", "all_in_one_doc.bson", "deep_nested.bson", "sample.bson"]
@@ -31,7 +32,7 @@ LEGACY_COLLECTIONS = [
 
 
 def _round_trip_through_pg(
-    conn: psycopg.Connection[Any], raws: list[bytes], shape: LegacyShape | None
+    conn: psycopg.Connection[Any], raws: list[bytes], shape: Node | None
 ) -> list[dict[str, Any] | None]:
     """Store every document in a jsonb table, read all back, decode, compare bytes."""
     conn.execute(
@@ -77,7 +78,7 @@ def test_codec_legacy_dump_round_trips_with_almost_no_annotations(
     for collection in LEGACY_COLLECTIONS:
         path = fixtures_dir / "legacy-mongo/dump/pmo_playbook" / f"{collection}.bson"
         raws = list(split_bson_file(path))
-        stored = _round_trip_through_pg(conn, raws, shape_for(collection))
+        stored = _round_trip_through_pg(conn, raws, shape_of(collection))
         total += len(raws)
         annotated += sum(1 for a in stored if a is not None)
     # Measured: 616 documents, 0 with annotations (the shapes' types and order suffice).

@@ -14,11 +14,11 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from psycopg.types.json import Jsonb
 
-from pmo_playbook.migration.codec import decode_document, encode_document
-from pmo_playbook.migration.legacy_shape import shape_for
+from pmo_playbook.documents.registry import shape_of
+from pmo_playbook.migration.codec.document import decode_document, encode_document
 from tests.migration_codec.bson_gen import bson_documents
 
-CHAT = shape_for("chat_histories")
+CHAT = shape_of("chat_histories")
 
 
 def _no_nul(value: Any) -> bool:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.report import RunReport
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.report import RunReport
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.sources.base import (
     ResumePoint,
     Source,

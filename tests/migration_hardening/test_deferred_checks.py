@@ -18,11 +18,11 @@ import pytest
 from bson import ObjectId
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.batch import checks_of, encode_chunk
-from pmo_playbook.migration.loader import LoadOptions, deferred_checks
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.load.batch import checks_of, encode_chunk
+from pmo_playbook.migration.load.loader import LoadOptions, deferred_checks
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.mapping import spec_for
-from pmo_playbook.migration.rowcodec import RowCodec
-from pmo_playbook.migration.run import migrate
 from pmo_playbook.migration.sources.base import SourceError
 from tests.migration.conftest import rows, source, write_dump
 

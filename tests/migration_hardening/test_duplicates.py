@@ -16,9 +16,9 @@ import pytest
 from bson import ObjectId
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.run import migrate
-from pmo_playbook.migration.run_guard import source_position
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.run import migrate
+from pmo_playbook.migration.load.run_guard import source_position
 from pmo_playbook.migration.sources import open_source
 from tests.migration.conftest import rows, write_dump
 from tests.migration_live.helpers import FailAfter, Interrupted, Recording

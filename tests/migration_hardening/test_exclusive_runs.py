@@ -19,12 +19,12 @@ import pytest
 from pmo_playbook.db import schema
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.errors import MigrationInProgress
-from pmo_playbook.migration import deferred_indexes
-from pmo_playbook.migration.exclusive import WRITER_LOCK_KEY, exclusive_writer, lock_applies
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.report import RunReport
-from pmo_playbook.migration.retry import retry
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.load import deferred_indexes
+from pmo_playbook.migration.load.exclusive import WRITER_LOCK_KEY, exclusive_writer, lock_applies
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.report import RunReport
+from pmo_playbook.migration.load.retry import retry
+from pmo_playbook.migration.load.run import migrate
 from tests.migration.conftest import defer_like_a_killed_run, rows, source, write_dump
 from tests.migration.test_deferred_indexes import INDEXES, SECONDARY
 from tests.migration.test_resume_and_failures import _feedback, kill_mid_load

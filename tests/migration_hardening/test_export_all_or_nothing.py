@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.reverse import export
+from pmo_playbook.migration.reverse.export import export
 from tests.migration.conftest import execute, rows
 from tests.support.cli import run_pmo
 

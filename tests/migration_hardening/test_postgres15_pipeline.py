@@ -11,10 +11,10 @@ from pathlib import Path
 import psycopg
 
 from pmo_playbook.db import schema
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.sources import open_source
-from pmo_playbook.migration.verify import verify
+from pmo_playbook.migration.verify.compare import verify
 from tests.support.pg import TestServer
 
 

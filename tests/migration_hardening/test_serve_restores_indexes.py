@@ -22,7 +22,7 @@ import pytest
 
 from pmo_playbook.db.cluster import free_port
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration import deferred_indexes
+from pmo_playbook.migration.load import deferred_indexes
 from tests.migration.conftest import defer_like_a_killed_run, rows
 from tests.migration.test_deferred_indexes import INDEXES, SECONDARY
 from tests.migration_hardening.test_exclusive_runs import holding_lock

@@ -13,12 +13,13 @@ import bson
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration import codec, quarantine
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.retry import retry
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.codec import document as codec
+from pmo_playbook.migration.load import quarantine
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.retry import retry
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.sources import open_source
-from pmo_playbook.migration.verify import verify
+from pmo_playbook.migration.verify.compare import verify
 from tests.migration.conftest import execute, rows, write_dump
 from tests.migration_sources import samples
 

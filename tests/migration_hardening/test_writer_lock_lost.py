@@ -12,10 +12,10 @@ import pytest
 
 from pmo_playbook.db.connect import connect, connection_kwargs
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration import exclusive
-from pmo_playbook.migration.exclusive import WriterLockLost
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.load import exclusive
+from pmo_playbook.migration.load.exclusive import WriterLockLost
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.run import migrate
 from tests.migration.conftest import execute, rows, source
 from tests.migration_hardening.paused_run import paused_run, wait_for
 from tests.migration_hardening.test_exclusive_runs import holding_lock

@@ -21,11 +21,11 @@ import pytest
 from bson.objectid import ObjectId
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.sources import open_source
 from pmo_playbook.migration.sources.live import MongoSource
-from pmo_playbook.migration.verify import verify
+from pmo_playbook.migration.verify.compare import verify
 from tests.migration.conftest import rows
 from tests.migration_live.helpers import FailAfter, Interrupted, Recording, dump_documents
 from tests.migration_sources import samples

@@ -16,10 +16,10 @@ import pytest
 from bson import ObjectId, json_util
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration import direct
-from pmo_playbook.migration.loader import LoadOptions
+from pmo_playbook.migration.load import direct
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.mapping import SPECS
-from pmo_playbook.migration.run import migrate
 from pmo_playbook.migration.sources.base import SourceError
 from tests.migration.conftest import execute, rows, source, write_dump
 
@@ -88,7 +88,7 @@ def test_agent_sops_and_unmapped_collections_never_go_direct() -> None:
 def test_a_first_load_copies_straight_into_the_target(
     tmp_path: Path, db_url: DatabaseUrl, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="pmo_playbook.migration.direct")
+    caplog.set_level(logging.DEBUG, logger="pmo_playbook.migration.load.direct")
     dump = _dump(tmp_path / "d", c_session="s9")
     report = migrate(db_url, source(dump), LoadOptions(batch_size=2))
     assert len(_messages(caplog, "COPYed into chat_histories")) == 3
@@ -109,7 +109,7 @@ def test_a_first_load_copies_straight_into_the_target(
 def test_a_conflict_in_a_direct_batch_quarantines_exactly_like_the_staging_path(
     tmp_path: Path, db_url: DatabaseUrl, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="pmo_playbook.migration.direct")
+    caplog.set_level(logging.DEBUG, logger="pmo_playbook.migration.load.direct")
     dump = _dump(tmp_path / "d")  # C takes A's session s1: batch 2 conflicts
     report = migrate(db_url, source(dump), LoadOptions(batch_size=2))
     assert len(_messages(caplog, "redone through staging")) == 1
@@ -132,7 +132,7 @@ def test_a_direct_load_resolves_the_open_quarantine_entry_of_a_stored_document(
     migrate(db_url, source(_dump(tmp_path / "bad")), LoadOptions(batch_size=2))
     assert [r[0] for r in _state(db_url)[1]] == [str(C)]
     execute(db_url, "DELETE FROM chat_histories")  # empty again: the next load goes direct
-    caplog.set_level(logging.DEBUG, logger="pmo_playbook.migration.direct")
+    caplog.set_level(logging.DEBUG, logger="pmo_playbook.migration.load.direct")
     report = migrate(db_url, source(_dump(tmp_path / "fixed", "s9")), LoadOptions(batch_size=2))
     assert len(_messages(caplog, "COPYed into chat_histories")) == 3
     assert _state(db_url)[1] == []
@@ -148,7 +148,7 @@ def test_a_resumed_collection_goes_through_the_staging_path(
     lines = [json_util.dumps(d) for d in docs]
     path = tmp_path / "chat_histories.json"
     path.write_text("\n".join([*lines[:4], '{"_id": 1,, "sessionId": "broken"}']) + "\n")
-    caplog.set_level(logging.DEBUG, logger="pmo_playbook.migration.direct")
+    caplog.set_level(logging.DEBUG, logger="pmo_playbook.migration.load.direct")
     with pytest.raises(SourceError):  # line 5: batches 1-2 are committed first
         migrate(db_url, source(path), LoadOptions(batch_size=2))
     assert len(_messages(caplog, "COPYed into chat_histories")) == 2

@@ -17,15 +17,17 @@ import pytest
 from bson import Decimal128, Int64, ObjectId
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration import codec, pipeline
-from pmo_playbook.migration.batch import encode_chunk, prepare_batch, rederive
-from pmo_playbook.migration.fastpath import canonical, encode_natural
-from pmo_playbook.migration.legacy_shape import shape_for
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.mapping import Rejected, spec_for
-from pmo_playbook.migration.reverse import export
-from pmo_playbook.migration.rowcodec import RowCodec
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.documents.registry import shape_of
+from pmo_playbook.documents.registry.columns import Rejected
+from pmo_playbook.migration.codec import document as codec
+from pmo_playbook.migration.codec.fastpath import canonical, encode_natural
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.load import pipeline
+from pmo_playbook.migration.load.batch import encode_chunk, prepare_batch, rederive
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.run import migrate
+from pmo_playbook.migration.mapping import spec_for
+from pmo_playbook.migration.reverse.export import export
 from pmo_playbook.migration.sources.base import SourceDocument, SourceError
 from tests.migration.conftest import rows, source, write_dump
 
@@ -67,7 +69,7 @@ ODD_VALUES: list[dict[str, Any]] = [
 
 
 def test_fast_path_matches_the_full_encoder_on_natural_documents() -> None:
-    shape = shape_for("chat_histories")
+    shape = shape_of("chat_histories")
     for i in range(20):
         raw = bson.encode(chat(i))
         fast = encode_natural(raw, shape)
@@ -82,7 +84,7 @@ def test_fast_path_matches_the_full_encoder_on_natural_documents() -> None:
 
 @pytest.mark.parametrize("extra", ODD_VALUES, ids=lambda e: repr(e)[:40])
 def test_fast_path_declines_what_needs_annotations(extra: dict[str, Any]) -> None:
-    shape = shape_for("chat_histories")
+    shape = shape_of("chat_histories")
     raw = bson.encode(chat(1, **extra))
     assert encode_natural(raw, shape) is None
     spec = spec_for("chat_histories")
@@ -95,7 +97,7 @@ def test_fast_path_declines_what_needs_annotations(extra: dict[str, Any]) -> Non
 def test_fast_path_declines_a_document_out_of_schema_order() -> None:
     doc = chat(1)
     moved = {"_id": doc.pop("_id"), "status": doc.pop("status"), **doc}
-    assert encode_natural(bson.encode(moved), shape_for("chat_histories")) is None
+    assert encode_natural(bson.encode(moved), shape_of("chat_histories")) is None
 
 
 def test_staged_row_verification_names_a_type_change() -> None:

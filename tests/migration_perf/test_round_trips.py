@@ -19,8 +19,8 @@ import psycopg
 from bson import ObjectId
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.migration.loader import LoadOptions
-from pmo_playbook.migration.run import migrate
+from pmo_playbook.migration.load.loader import LoadOptions
+from pmo_playbook.migration.load.run import migrate
 from tests.migration.conftest import source, write_dump
 
 _UNTYPED = {80877103, 80877104}  # SSLRequest, GSSENCRequest: the startup message follows

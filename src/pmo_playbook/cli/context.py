@@ -36,6 +36,12 @@ class CliContext:
             connect_timeout=self.settings.db_connect_timeout,
         )
 
+    def check_database(self) -> None:
+        """Connect once and disconnect: a bad URL, wrong password or unreachable server ends
+        the command here with one line (DatabaseConfigError, exit 2), before anything starts
+        (`pmo serve` binds no port and prints no banner)."""
+        self.connect().close()
+
 
 def get_context(ctx: typer.Context) -> CliContext:
     """The CliContext built by the root callback (built on demand for sub-app tests)."""

@@ -9,7 +9,7 @@ from pmo_playbook.cli.output import bad, ok, say
 from pmo_playbook.db import schema
 from pmo_playbook.db.embedded import embedded_cluster, uses_embedded
 from pmo_playbook.errors import DatabaseConfigError, PmoError
-from pmo_playbook.migration import deferred_indexes
+from pmo_playbook.migration.load import deferred_indexes
 from pmo_playbook.services.db_check import run_db_check
 from pmo_playbook.services.health import retrieval_mode
 
@@ -87,8 +87,8 @@ def status(ctx: typer.Context) -> None:
     cli = get_context(ctx)
     url = cli.database_url()
     source = "embedded server" if uses_embedded(cli.settings) else "DATABASE_URL"
-    say(f"Database: {url.display()} ({source})")
-    with cli.connect(autocommit=True) as conn:
+    with cli.connect(autocommit=True) as conn:  # an unusable database: the error line only
+        say(f"Database: {url.display()} ({source})")
         say(f"Server: PostgreSQL {conn.info.parameter_status('server_version')}")
         applied = schema.applied_migrations(conn)
         pending = schema.pending_migrations(conn)

@@ -14,6 +14,9 @@ another checkout): only into an empty one, or to resume its own interrupted load
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -21,15 +24,33 @@ import typer
 
 from pmo_playbook.cli.context import CliContext, get_context
 from pmo_playbook.cli.output import bad, ok, say
+from pmo_playbook.cli.serve import HOST_HELP, PORT_HELP
 from pmo_playbook.db import schema
-from pmo_playbook.migration import checkpoints
-from pmo_playbook.migration.mapping import SPECS
-from pmo_playbook.migration.run import migrate, sorted_collections
+from pmo_playbook.migration.load import checkpoints
+from pmo_playbook.migration.load.run import migrate
+from pmo_playbook.migration.mapping import SPECS, sorted_collections
 from pmo_playbook.migration.sources import open_source
 from pmo_playbook.services.db_check import run_db_check
 from pmo_playbook.services.users import ensure_demo_admin
 
 app = typer.Typer(help="Run the demo: embedded database, schema, sample data, app.")
+
+
+def pmo_command(argv0: str | None = None) -> str:
+    """How to run `pmo` again from here: `pmo` when that name on PATH is this very program, else
+    the path it was started by (the README's `.venv/bin/pmo`, not on PATH), else
+    `python -m pmo_playbook` with this interpreter."""
+    started = argv0 if argv0 is not None else sys.argv[0]
+    path = Path(started)
+    if path.name == "pmo":
+        if "/" not in started:  # the shell found it on PATH
+            return "pmo"
+        on_path = shutil.which("pmo")
+        if on_path and Path(on_path).resolve() == path.resolve():
+            return "pmo"
+        if path.exists():
+            return shlex.quote(started)
+    return f"{shlex.quote(sys.executable)} -m pmo_playbook"
 
 
 def sample_data_dir() -> Path:
@@ -85,8 +106,8 @@ def _announce_admin(cli: CliContext) -> None:
 @app.callback(invoke_without_command=True)
 def demo(
     ctx: typer.Context,
-    host: str | None = typer.Option(None, "--host", help="Bind address (default PMO_HOST)."),
-    port: int | None = typer.Option(None, "--port", help="Port (default PMO_PORT)."),
+    host: str | None = typer.Option(None, "--host", help=HOST_HELP),
+    port: int | None = typer.Option(None, "--port", help=PORT_HELP),
     no_serve: bool = typer.Option(False, "--no-serve", help="Prepare everything, do not serve."),
 ) -> None:
     """Check the database, create the schema, migrate the sample data, serve the app."""
@@ -106,7 +127,7 @@ def demo(
     _load_sample(cli)
     _announce_admin(cli)
     if no_serve:
-        say("Ready (--no-serve): start the app with `pmo serve`.")
+        say(f"Ready (--no-serve): start the app with `{pmo_command()} serve`.")
         return
     from pmo_playbook.cli.serve import serve
 

@@ -12,18 +12,18 @@ import typer
 from pmo_playbook.cli.context import get_context
 from pmo_playbook.cli.output import bad, emit_json, ok, say, warn
 from pmo_playbook.errors import InvalidInput
-from pmo_playbook.migration import quarantine as quarantine_store
-from pmo_playbook.migration.loader import DEFAULT_BATCH_SIZE, LoadOptions
+from pmo_playbook.migration.load import quarantine as quarantine_store
+from pmo_playbook.migration.load.loader import DEFAULT_BATCH_SIZE, LoadOptions
+from pmo_playbook.migration.load.progress import RichProgress
+from pmo_playbook.migration.load.prune import Extras, PruneRefused, PruneRequest
+from pmo_playbook.migration.load.report import RunReport, summary_line
+from pmo_playbook.migration.load.retry import retry as retry_entries
+from pmo_playbook.migration.load.run import migrate, open_connection
+from pmo_playbook.migration.load.status import migration_status
 from pmo_playbook.migration.plan import BSON_MAX, plan
-from pmo_playbook.migration.progress import RichProgress
-from pmo_playbook.migration.prune import Extras, PruneRefused, PruneRequest
-from pmo_playbook.migration.report import RunReport, summary_line
-from pmo_playbook.migration.retry import retry as retry_entries
-from pmo_playbook.migration.reverse import export as export_rows
-from pmo_playbook.migration.run import migrate, open_connection
+from pmo_playbook.migration.reverse.export import export as export_rows
 from pmo_playbook.migration.sources.base import Source
-from pmo_playbook.migration.status import migration_status
-from pmo_playbook.migration.verify import verify as verify_source
+from pmo_playbook.migration.verify.compare import verify as verify_source
 
 app = typer.Typer(
     help="Migrate a legacy MongoDB database: plan, run, verify, export.", no_args_is_help=True

@@ -28,6 +28,22 @@ def redact(text: str) -> str:
     return _KV_PASSWORD.sub(lambda m: f"{m.group('prefix')}{REDACTED}", text)
 
 
+_QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
+
+
+def scrub(message: str, url: str) -> str:
+    """A driver's message about `url` that can be shown: quoted fragments of the URL (libpq
+    quotes the token it could not parse, e.g. a password with a broken percent-escape) and
+    every piece of its userinfo are cut out, then the usual redaction applies. The URL may be
+    unparseable, so nothing here relies on parsing it."""
+    text = _QUOTED.sub('"…"', message.splitlines()[0] if message else "")
+    userinfo = url.split("://", 1)[1].rsplit("@", 1)[0] if "://" in url and "@" in url else ""
+    for secret in sorted([*re.split(r"[:@]", userinfo), userinfo], key=len, reverse=True):
+        if len(secret) >= 3:
+            text = text.replace(secret, REDACTED)
+    return redact(text)
+
+
 @dataclass(frozen=True)
 class DatabaseUrl:
     """A validated PostgreSQL URL (or libpq key/value string)."""
@@ -50,11 +66,13 @@ class DatabaseUrl:
                 parts = urlsplit(value)
                 _ = parts.port  # raises ValueError on a non-numeric port
             except ValueError as exc:
-                raise DatabaseConfigError(f"malformed DATABASE_URL: {exc}") from None
+                reason = scrub(str(exc), value)
+                raise DatabaseConfigError(f"malformed DATABASE_URL: {reason}") from None
         try:
             psycopg.conninfo.conninfo_to_dict(value)
         except psycopg.ProgrammingError as exc:
-            raise DatabaseConfigError(f"malformed DATABASE_URL: {redact(str(exc))}") from None
+            reason = scrub(str(exc), value)
+            raise DatabaseConfigError(f"malformed DATABASE_URL: {reason}") from None
         return cls(value)
 
     @property

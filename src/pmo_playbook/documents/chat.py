@@ -14,9 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pmo_playbook.documents.registry import chat_histories, human_sops
+
 MESSAGE_ROLES = ("user", "assistant", "system")
-SESSION_STATUSES = ("active", "completed", "abandoned")
-SOP_ID_PATTERN = r"^SOP-[0-9]{3,}$"
+SESSION_STATUSES = chat_histories.STATUSES
+SOP_ID_PATTERN = human_sops.SOP_ID.pattern
 SESSION_ID_MAX = 200
 MESSAGE_MAX_CHARS = 100_000
 

@@ -21,13 +21,15 @@ def to_iso(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: strftime's %Y drops the zero padding of years before 1000.
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def from_iso(text: str) -> datetime:
     """Parse ISO-8601 text (with `Z`, an offset, or none = UTC, or a bare date) to aware UTC.
 
-    Raises ValueError for text that is not an ISO date."""
+    Raises ValueError for text that is not an ISO date, or one whose UTC instant falls outside
+    years 1..9999 (`0001-01-01T00:00:00+14:00`)."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("not an ISO-8601 date")
     raw = text.strip()
@@ -36,7 +38,10 @@ def from_iso(text: str) -> datetime:
     parsed = datetime.fromisoformat(raw)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("date out of range (years 1 to 9999 in UTC)") from exc
 
 
 def now_iso() -> str:

@@ -11,11 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-FEEDBACK_STATUSES = ("pending", "ongoing", "completed", "closed")
-FEEDBACK_PRIORITIES = ("low", "medium", "high")
+from pmo_playbook.documents.registry import message_feedback, userfeedback
+
+FEEDBACK_STATUSES = userfeedback.STATUSES
+FEEDBACK_PRIORITIES = userfeedback.PRIORITIES
 # Sort rank: high first (D22: the legacy sorted the strings, giving medium > low > high).
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
-RATINGS = ("helpful", "not_helpful")
+RATINGS = message_feedback.RATINGS
 DEFAULT_CONFIDENCE = 0.5
 CLOSE_NOTE = "Feedback deleted by admin"
 

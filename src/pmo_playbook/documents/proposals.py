@@ -8,9 +8,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from pmo_playbook.documents.common import render_row
+from pmo_playbook.documents.registry import change_proposals
 
-PROPOSAL_STATUSES = ("pending_review", "approved", "rejected", "implemented", "archived")
-PROPOSAL_PRIORITIES = ("low", "medium", "high", "critical")
+PROPOSAL_STATUSES = change_proposals.STATUSES
+PROPOSAL_PRIORITIES = change_proposals.PRIORITIES
 PRIORITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 CHANGE_TYPES = ("addition", "modification", "deletion", "clarification")
 

@@ -8,16 +8,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from pmo_playbook.documents.common import render_row, to_iso
+from pmo_playbook.documents.registry import agent_sops, sop_version_history
 
-SOP_SECTION_KEYS = (
-    "objectives",
-    "keyActivities",
-    "deliverables",
-    "rolesResponsibilities",
-    "toolsTemplates",
-    "bestPractices",
-    "commonPitfalls",
-)
+SOP_SECTION_KEYS = agent_sops.SECTION_KEYS
+SOP_TYPES = sop_version_history.SOP_TYPES
 
 
 class _SopRow(BaseModel):

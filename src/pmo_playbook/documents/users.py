@@ -16,9 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from pmo_playbook.documents.registry import users as users_collection
+
 EMAIL_PATTERN = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
-ROLES = ("admin", "user", "viewer")
-PERMISSION_KEYS = ("canCreateProposals", "canApproveProposals", "canEditSOPs", "canViewAnalytics")
+ROLES = users_collection.ROLES
+PERMISSION_KEYS = users_collection.PERMISSION_KEYS
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 # The legacy pre-save hook: changing `role` replaces the whole permissions object (§1.9).

@@ -15,9 +15,9 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmo_playbook.migration.mapping import Rejected, TableSpec, human_sop_reference
-from pmo_playbook.migration.rowcodec import RowCodec
-from pmo_playbook.migration.run import sorted_collections, target_for
+from pmo_playbook.documents.registry.columns import Rejected, TableSpec
+from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.mapping import REFERENCED_TABLES, sorted_collections, target_for
 from pmo_playbook.migration.sources.base import Source
 
 BSON_MAX = 16 * 1024 * 1024
@@ -82,7 +82,7 @@ class Plan:
 def plan(source: Source, *, include_unmapped: bool = False, max_bytes: int = BSON_MAX) -> Plan:
     """Scan every collection of `source` (reads only the source)."""
     result = Plan(source=source.description)
-    human_ids: set[str] = set()
+    ids_by_table: dict[str, set[str]] = {t: set() for t in REFERENCED_TABLES}
     for col in sorted_collections(source):
         spec = target_for(col.name, include_unmapped)
         entry = CollectionPlan(col.name, spec.table if spec else None)
@@ -92,7 +92,7 @@ def plan(source: Source, *, include_unmapped: bool = False, max_bytes: int = BSO
             )
             entry.size_bytes = col.size_bytes or 0
         else:
-            _scan(source, col.name, spec, entry, human_ids, max_bytes)
+            _scan(source, col.name, spec, entry, ids_by_table, max_bytes)
         result.collections.append(entry)
     return result
 
@@ -102,9 +102,10 @@ def _digest(*parts: Any) -> bytes:
 
 
 def _scan(
-    source: Source, name: str, spec: TableSpec, entry: CollectionPlan, human_ids: set[str],
-    max_bytes: int,
+    source: Source, name: str, spec: TableSpec, entry: CollectionPlan,
+    ids_by_table: dict[str, set[str]], max_bytes: int,
 ) -> None:  # fmt: skip
+    """Scan one collection; `ids_by_table` collects the ids of referenced tables (loaded first)."""
     codec = RowCodec(name, spec)
     seen: set[bytes] = set()
     for doc in source.documents(name):
@@ -131,12 +132,13 @@ def _scan(
             entry.note(kind, f"{lid}: {exc}")
             continue
         _duplicates(spec, entry, seen, lid, values)
-        if spec.table == "human_sops":
-            human_ids.add(lid)
-        if spec.table == "agent_sops" and enc.data.get("humanSopId") is not None:
-            ref = human_sop_reference(enc.data)
-            if ref is None or ref not in human_ids:
-                entry.note("dangling_humanSopId", f"{lid}: humanSopId {enc.data['humanSopId']!r}")
+        if spec.table in ids_by_table:
+            ids_by_table[spec.table].add(lid)
+        ref = spec.reference
+        if ref is not None and enc.data.get(ref.field) is not None:
+            target = ref.legacy_id(enc.data)
+            if target is None or target not in ids_by_table[ref.target_table]:
+                entry.note(f"dangling_{ref.field}", f"{lid}: {ref.field} {enc.data[ref.field]!r}")
 
 
 def _duplicates(

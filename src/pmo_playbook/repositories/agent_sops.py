@@ -22,6 +22,13 @@ _COLUMNS = (
 _GET = f"SELECT {_COLUMNS} FROM agent_sops WHERE sop_id = %s"  # noqa: S608
 _GET_ACTIVE = f"SELECT {_COLUMNS} FROM agent_sops WHERE sop_id = %s AND is_active"  # noqa: S608
 _GET_LOCKED = _GET + " FOR UPDATE"
+# Retire/restore together with the human SOP: typed column and document in one statement.
+_SET_ACTIVE = """
+UPDATE agent_sops
+   SET is_active = %s,
+       data = data || jsonb_build_object('isActive', %s::boolean, 'updatedAt', pmo_iso(now()))
+ WHERE sop_id = %s
+"""
 _LIST_ACTIVE = f"""
 SELECT {_COLUMNS} FROM agent_sops WHERE is_active ORDER BY phase, sop_id
 """  # noqa: S608
@@ -61,6 +68,11 @@ class AgentSopRepository:
         statement = _GET_LOCKED if lock else (_GET_ACTIVE if active_only else _GET)
         rows = self._rows(statement, (sop_id,))
         return rows[0] if rows else None
+
+    def set_active(self, sop_id: str, active: bool) -> None:
+        """Retire (False) or restore (True) the agent SOP of `sop_id` (no-op when missing)."""
+        with storage_errors(f"agent SOP {sop_id}"):
+            self.conn.execute(_SET_ACTIVE, (active, active, sop_id))
 
     def list_active(self) -> list[AgentSopRow]:
         """Active agent SOPs by phase, then id (legacy getAllSummaries order)."""

@@ -20,6 +20,18 @@ _BY_LEGACY_IDS = f"SELECT {_COLUMNS} FROM human_sops WHERE legacy_id = ANY(%s)" 
 _LIST_ACTIVE = f"""
 SELECT {_COLUMNS} FROM human_sops WHERE is_active ORDER BY phase, sop_id
 """  # noqa: S608
+_LIST_ALL = f"""
+SELECT {_COLUMNS} FROM human_sops ORDER BY is_active DESC, phase, sop_id
+"""  # noqa: S608
+# Retire/restore: the typed column and the document's isActive in one statement.
+_SET_ACTIVE = f"""
+UPDATE human_sops
+   SET is_active = %(active)s,
+       data = data || jsonb_build_object('isActive', %(active)s::boolean,
+                                         'updatedAt', pmo_iso(now()))
+ WHERE sop_id = %(sop_id)s
+RETURNING {_COLUMNS}
+"""  # noqa: S608
 _INSERT = f"""
 INSERT INTO human_sops (sop_id, legacy_id, phase, version, is_active, data)
 VALUES (%(sop_id)s, %(legacy_id)s, %(phase)s, %(version)s, true,
@@ -46,7 +58,9 @@ class HumanSopRepository:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
 
-    def _rows(self, statement: str, params: tuple[Any, ...] = ()) -> list[HumanSopRow]:
+    def _rows(
+        self, statement: str, params: tuple[Any, ...] | dict[str, Any] = ()
+    ) -> list[HumanSopRow]:
         with storage_errors("reading human SOPs"), self.conn.cursor(row_factory=dict_row) as cur:
             return [HumanSopRow(**row) for row in cur.execute(statement, params).fetchall()]
 
@@ -70,6 +84,15 @@ class HumanSopRepository:
     def list_active(self) -> list[HumanSopRow]:
         """Active SOPs by phase, then id."""
         return self._rows(_LIST_ACTIVE)
+
+    def list_all(self) -> list[HumanSopRow]:
+        """Every SOP, retired ones last (the admin list, to restore them)."""
+        return self._rows(_LIST_ALL)
+
+    def set_active(self, sop_id: str, active: bool) -> HumanSopRow | None:
+        """Retire (False) or restore (True) a SOP; None when it does not exist."""
+        rows = self._rows(_SET_ACTIVE, {"sop_id": sop_id, "active": active})
+        return rows[0] if rows else None
 
     def insert(self, sop_id: str, legacy_id: str, phase: int, data: dict[str, Any]) -> HumanSopRow:
         params = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import psycopg
@@ -68,6 +69,15 @@ RETURNING id AS pk, legacy_id, feedback_id, session_id, sop_id, status, priority
           created_at, updated_at
 """
 _AGENT_SOP = "SELECT data FROM agent_sops WHERE sop_id = %s"
+# A reporter's own reports: those filed about sessions they own (newest first).
+_FOR_OWNER = """
+SELECT f.id AS pk, f.legacy_id, f.feedback_id, f.session_id, f.sop_id, f.status, f.priority,
+       f.data, f.created_at, f.updated_at
+FROM user_feedback f JOIN chat_histories c ON c.session_id = f.session_id
+WHERE c.user_id = %(owner)s
+ORDER BY f.created_at DESC, f.id DESC
+LIMIT %(limit)s
+"""
 
 
 class UserFeedbackRepository:
@@ -138,6 +148,15 @@ class UserFeedbackRepository:
         )
         assert report is not None
         return report
+
+    def list_for_owner(self, owner_key: str, limit: int) -> builtins.list[GapReport]:
+        """The reports about sessions whose owner is `owner_key`, newest first."""
+        params = {"owner": owner_key, "limit": limit}
+        with (
+            translate_errors("list own gap reports"),
+            self.conn.cursor(row_factory=dict_row) as cur,
+        ):
+            return [GapReport(**r) for r in cur.execute(_FOR_OWNER, params).fetchall()]
 
     def agent_sop(self, sop_id: str) -> dict[str, Any] | None:
         """The agent SOP document (title, sections) a report refers to, if any."""

@@ -3,7 +3,8 @@
 Login sessions are server-side (the cookie carries 32 random bytes; the table keeps their
 sha256): logout, a password change or deactivating a user ends them at once, which a signed
 stateless cookie could not do without a revocation list. Failed logins are counted per account
-(the lowercased email, existing or not, so lockout reveals nothing) and per client IP.
+(the lowercased email, existing or not, so lockout reveals nothing) and per client IP, in
+PostgreSQL so that every worker and replica shares them.
 """
 
 from __future__ import annotations
@@ -81,6 +82,35 @@ class LoginOutcome:
         return LOCKED_OUT if self.status is LoginStatus.LOCKED else INVALID_CREDENTIALS
 
 
+def _login_keys(email: str, client_ip: str | None) -> tuple[str, str]:
+    return normalize_email(email)[:320], (client_ip or "unknown")[:100]
+
+
+def reserve_login_attempt(
+    conn: psycopg.Connection[Any], email: str, client_ip: str | None, policy: LoginPolicy
+) -> bool:
+    """Count this attempt against the account and the client address before any password
+    check; False when either is locked out (then no password is checked).
+
+    The caller commits right away: a parallel guess must see the count before this attempt's
+    slow argon2 check (counting only after it let 14 of 30 parallel guesses through a limit of
+    5), and the row lock taken here must not be held for the length of the check."""
+    account, ip = _login_keys(email, client_ip)
+    attempts = LoginAttemptRepository(conn)
+    by_ip = attempts.reserve(
+        "ip", ip, max_failures=policy.max_failures_per_ip, lockout_seconds=policy.lockout_seconds
+    )
+    by_account = attempts.reserve(
+        "account", account, max_failures=policy.max_failures, lockout_seconds=policy.lockout_seconds
+    )
+    allowed = (
+        by_ip.failures <= policy.max_failures_per_ip and by_account.failures <= policy.max_failures
+    )
+    if not allowed:
+        log.info("login refused: locked out (ip %s)", ip)
+    return allowed
+
+
 def authenticate(
     conn: psycopg.Connection[Any],
     email: str,
@@ -88,16 +118,13 @@ def authenticate(
     client_ip: str | None,
     policy: LoginPolicy,
 ) -> LoginOutcome:
-    """Check a password login. Failures are recorded (the caller must COMMIT even on failure).
+    """Check a password login whose attempt `reserve_login_attempt` counted (and the caller
+    committed). A failure keeps its count; a success clears the account's and takes back the
+    address's.
 
     Unknown email, inactive user, user without a password and wrong password all answer
     INVALID after one argon2 verification each, so neither text nor timing tells them apart."""
-    account = normalize_email(email)[:320]
-    ip = (client_ip or "unknown")[:100]
-    attempts = LoginAttemptRepository(conn)
-    if attempts.active_lock("account", account) or attempts.active_lock("ip", ip):
-        log.info("login refused: locked out (ip %s)", ip)
-        return LoginOutcome(LoginStatus.LOCKED)
+    account, ip = _login_keys(email, client_ip)
     credentials = UserRepository(conn).get_credentials(account) if account else None
     if credentials and credentials.password_hash and credentials.user.is_active:
         matched = verify_password(credentials.password_hash, password)
@@ -105,23 +132,13 @@ def authenticate(
         burn_verification(password)
         matched = False
     if not matched:
-        attempts.record_failure(
-            "account",
-            account,
-            max_failures=policy.max_failures,
-            lockout_seconds=policy.lockout_seconds,
-        )
-        attempts.record_failure(
-            "ip",
-            ip,
-            max_failures=policy.max_failures_per_ip,
-            lockout_seconds=policy.lockout_seconds,
-        )
         log.info("login failed (ip %s)", ip)
         return LoginOutcome(LoginStatus.INVALID)
     assert credentials is not None and credentials.password_hash is not None
     user = credentials.user
+    attempts = LoginAttemptRepository(conn)
     attempts.clear("account", account)
+    attempts.release("ip", ip, max_failures=policy.max_failures_per_ip)
     if needs_rehash(credentials.password_hash):
         UserRepository(conn).replace_hash(user.user_id, hash_password(password))
     now = utc_now()

@@ -99,11 +99,17 @@ def _best_section(sections: dict[str, Any], words: set[str]) -> tuple[str, list[
     return None if best is None else (best[1], best[2])
 
 
+def _clause(text: str) -> str:
+    """`text` without its closing punctuation, so a sentence built around it ends with exactly
+    one full stop (a comment ending in "." gave "…response).." before)."""
+    return text.strip().rstrip(".!?;: ").strip()
+
+
 def compose_suggestion(report: dict[str, Any], agent_sop: dict[str, Any] | None) -> dict[str, str]:
     """A deterministic improvement suggestion `{content, rationale}` from the report and the
     agent SOP's sections (no LLM: same input, same text)."""
     question = str(report.get("userQuestion", ""))[:_QUOTE_CHARS]
-    comment = str(report.get("userComment", ""))[:_QUOTE_CHARS]
+    comment = _clause(str(report.get("userComment", ""))[:_QUOTE_CHARS])
     sop = f'"{report.get("sopTitle") or "the SOP"}" ({report.get("sopId")})'
     confidence = report.get("confidence")
     shown = f"{round(float(confidence) * 100)}%" if isinstance(confidence, int | float) else "?"
@@ -111,11 +117,11 @@ def compose_suggestion(report: dict[str, Any], agent_sop: dict[str, Any] | None)
     words = set(_WORD.findall(f"{question} {comment}".lower()))
     chosen = _best_section(sections, words) if isinstance(sections, dict) else None
     if chosen is None:
-        content = f'Add to {sop} an explicit answer to "{question}", covering: {comment}'
+        content = f'Add to {sop} an explicit answer to "{question}", covering: {comment}.'
         basis = f"No structured sections of {report.get('sopId')} were available to compare."
     else:
         label = SECTION_LABELS[chosen[0]]
-        current = "; ".join(chosen[1][:3])
+        current = _clause("; ".join(chosen[1][:3]))
         content = (
             f'Extend the {label} section of {sop} so that it answers "{question}". '
             f"Address the reported gap: {comment}. Current items include: {current}."

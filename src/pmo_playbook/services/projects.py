@@ -8,13 +8,13 @@ model's fields are stored (mongoose strict mode); audit fields come from the act
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 
 from pmo_playbook.documents.common import from_iso, is_object_id, new_object_id, to_iso
+from pmo_playbook.documents.ids import check_new_id
 from pmo_playbook.documents.projects import (
     PROJECT_ARRAY_FIELDS,
     PROJECT_MAX_LENGTHS,
@@ -28,7 +28,6 @@ from pmo_playbook.repositories.projects import ProjectRepository
 from pmo_playbook.services.actor import Actor
 from pmo_playbook.services.sop_access import require_project_editor, require_reader
 
-PROJECT_ID = re.compile(r"^PRO-\d{3,}$")
 _IGNORED_ON_UPDATE = ("_id", "projectId", "createdAt", "updatedAt", "createdBy", "lastModifiedBy")
 
 
@@ -128,10 +127,8 @@ def create_project(conn: psycopg.Connection[Any], actor: Actor, body: dict[str, 
     """POST /api/projects. The id is allocated atomically unless the client supplies one."""
     require_project_editor(actor)
     requested = body.get("projectId")
-    if requested is not None and (
-        not isinstance(requested, str) or not PROJECT_ID.match(requested)
-    ):
-        raise InvalidInput("projectId must look like PRO-NNN", details={"projectId": requested})
+    if requested is not None:
+        requested = check_new_id("PRO", requested, "projectId")
     for field in PROJECT_REQUIRED_FIELDS:
         value = body.get(field)
         if not value or (isinstance(value, str) and not value.strip()):

@@ -26,6 +26,8 @@ from pmo_playbook.repositories.agent_sops import AgentSopRepository
 from pmo_playbook.repositories.human_sops import HumanSopRepository
 from pmo_playbook.repositories.proposals import ProposalRepository
 from pmo_playbook.services.actor import Actor, Permission
+from pmo_playbook.services.audit import record_action
+from pmo_playbook.services.gap_outcomes import record_outcome
 from pmo_playbook.services.proposal_rules import (
     HISTORY_ACTION,
     TRANSITIONS,
@@ -35,6 +37,7 @@ from pmo_playbook.services.proposal_rules import (
     extract_tags,
 )
 from pmo_playbook.services.sop_access import require_permission
+from pmo_playbook.services.sop_markdown import normalize_newlines
 from pmo_playbook.services.sops import apply_markdown
 
 SOP_ID = re.compile(r"^SOP-\d{3,}$")
@@ -108,7 +111,7 @@ def _change(body: dict[str, Any]) -> dict[str, Any]:
         value = change.get(key, "")
         if not isinstance(value, str):
             raise InvalidInput(f"proposedChange.{key} must be a string")
-        out[key] = value
+        out[key] = normalize_newlines(value)
     if not out["section"].strip():
         raise InvalidInput("proposedChange.section is required")
     change_type = change.get("changeType") or "clarification"
@@ -169,7 +172,11 @@ def create_proposal(
         },
         "tags": extract_tags(change),
     }
+    source = body.get("sourceFeedbackId")
+    if isinstance(source, str) and source:
+        data["sourceFeedbackId"] = source  # the gap report this proposal answers
     row = repo.insert(_new_proposal_id(), new_object_id(), data)
+    record_action(conn, actor, "proposal.create", "proposal", row.proposal_id, sopId=sop_id)
     return _populate(conn, [row])[0], False, len(similar)
 
 
@@ -253,8 +260,28 @@ def act_on_proposal(
     ]
     patch["reviewHistory"] = history
     updated = repo.update(row, patch, status=target or row.status, priority=row.priority)
+    _tell_reporter(conn, updated, note if action == "reject" else None)
+    record_action(conn, actor, f"proposal.{action}", "proposal", proposal_id, status=updated.status)
     message = f"Proposal {HISTORY_ACTION[str(action)]} successfully"
     return _populate(conn, [updated])[0], message
+
+
+def _tell_reporter(conn: psycopg.Connection[Any], row: ProposalRow, reason: str | None) -> None:
+    """Write the proposal's new state onto the gap report it came from, if any."""
+    source = row.data.get("sourceFeedbackId")
+    if not isinstance(source, str) or not source:
+        return
+    details = row.data.get("implementationDetails") or {}
+    version = details.get("newVersion") if isinstance(details, dict) else None
+    record_outcome(
+        conn,
+        source,
+        row.proposal_id,
+        row.status,
+        sop_id=row.sop_id,
+        new_version=version if isinstance(version, int) else None,
+        reason=reason,
+    )
 
 
 def _implement(conn: psycopg.Connection[Any], actor: Actor, row: ProposalRow) -> dict[str, Any]:

@@ -1,71 +1,56 @@
-"""Rate limits for expensive endpoints (the chat, D5): a small interface, one in-memory backend.
+"""Rate limits for expensive endpoints (the chat, D5), kept in PostgreSQL.
 
-`SlidingWindowLimiter` counts hits per key over the last `window` seconds. It is per process:
-behind several workers each enforces its own limit (documented in docs/chat.md); a shared
-backend (e.g. a PostgreSQL table) can implement the same `RateLimiter` protocol later.
+The state is shared by every worker and replica on the database (a per-process limiter let N
+workers through N times the limit). The algorithm is GCRA: `limit` hits at once, then one
+every `window / limit` seconds; a refused hit changes nothing. Several keys (the user or client
+address, and the chat session) are checked together: all are counted, or none.
+
+The caller commits right after `check`: the row locks taken must not be held while the chat
+answers (every anonymous client behind one address shares a key).
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
-from typing import Protocol
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
 
 from pmo_playbook.errors import RateLimited
+from pmo_playbook.repositories.rate_limits import RateLimitRepository
+
+_PURGE_ONE_IN = 500  # calls; cleaning up recovered keys now and then keeps the table small
 
 
-class RateLimiter(Protocol):
-    """Record one hit for every key, or refuse them all (nothing recorded) when one is over."""
+@dataclass(frozen=True)
+class RateLimiter:
+    """At most `limit` hits per key at once, `limit` per `window` seconds on average."""
 
-    def check(self, keys: list[str]) -> float | None:
+    limit: int
+    window: float = 60.0
+
+    def check(self, conn: psycopg.Connection[Any], keys: list[str]) -> float | None:
         """None when allowed (and counted); else seconds until the next hit would be allowed."""
-        ...
-
-
-class SlidingWindowLimiter:
-    """At most `limit` hits per key in any `window`-second interval (thread-safe)."""
-
-    def __init__(
-        self, limit: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, keys: list[str]) -> float | None:
-        if self.limit <= 0:
+        if self.limit <= 0 or not keys:
             return None
-        now = self.clock()
-        with self._lock:
-            waits = []
-            for key in keys:
-                hits = self._hits.setdefault(key, deque())
-                while hits and hits[0] <= now - self.window:
-                    hits.popleft()
-                if len(hits) >= self.limit:
-                    waits.append(hits[0] + self.window - now)
-            if waits:
-                return max(waits)
-            for key in keys:
-                self._hits[key].append(now)
-            self._forget_idle(now)
+        interval = self.window / self.limit
+        tolerance = self.window - interval
+        repo = RateLimitRepository(conn)
+        rows = repo.lock(sorted(set(keys)))
+        waits = [(tat - now).total_seconds() - tolerance for _key, tat, now in rows]
+        if any(wait > 0 for wait in waits):
+            return max(waits)
+        repo.advance(sorted(set(keys)), interval)
+        if random.randrange(_PURGE_ONE_IN) == 0:  # noqa: S311 - not security relevant
+            repo.purge_idle()
         return None
 
-    def _forget_idle(self, now: float) -> None:
-        """Drop keys with no hit in the window (bounded memory)."""
-        if len(self._hits) > 10_000:
-            for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
-                del self._hits[key]
 
-
-def enforce(limiter: RateLimiter, keys: list[str]) -> None:
+def enforce(limiter: RateLimiter, conn: psycopg.Connection[Any], keys: list[str]) -> None:
     """Raise RateLimited (429, details.retryAfter in whole seconds) when any key is over."""
-    wait = limiter.check(keys)
+    wait = limiter.check(conn, keys)
     if wait is not None:
         seconds = max(1, math.ceil(wait))
         raise RateLimited(

@@ -133,10 +133,28 @@ def recent_context(
     return ChatHistoryRepository(conn).recent_messages(session_id, actor.owner_key, n)
 
 
+TITLE_CHARS = 60
+
+
+def session_title(data: dict[str, Any]) -> str:
+    """The one name a session is shown by everywhere (chat panel, sessions list, conversation
+    viewer): its name, else its summary, else its first question, else "Untitled Session"."""
+    for key in ("sessionName", "summary"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    for message in data.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        if message.get("role") == "user" and isinstance(content, str) and content.strip():
+            text = " ".join(content.split())
+            return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
+    return "Untitled Session"
+
+
 def _list_item(session: ChatSession, current_session_id: str | None) -> dict[str, Any]:
     data = session.data
     summary = data.get("summary") or None
-    name = data.get("sessionName") or summary or "Untitled Session"
+    name = session_title(data)
     return {
         "sessionId": session.session_id,
         "name": name,
@@ -233,7 +251,7 @@ def get_thread(
     marked = _highlight_index(messages, highlight)
     return {
         "sessionId": session.session_id,
-        "sessionName": session.data.get("sessionName") or "Unnamed Session",
+        "sessionName": session_title(session.data),
         "summary": session.data.get("summary"),
         "startedAt": to_iso(session.started_at),
         "lastActive": to_iso(session.last_active),

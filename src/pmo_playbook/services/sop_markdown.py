@@ -152,6 +152,34 @@ def _plain(text: str) -> str:
     return text.replace("**", "").replace("__", "").strip()
 
 
+def section_titles(markdown: str, min_level: int = 2) -> list[str]:
+    """The titles of the headings at `min_level` or deeper, in order (outside code fences)."""
+    titles: list[str] = []
+    fenced = False
+    for line in markdown.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        match = None if fenced else _HEADING.match(line)
+        if match and len(match.group(1)) >= min_level:
+            titles.append(match.group(2).strip())
+    return titles
+
+
+def section_body(markdown: str, name: str) -> str | None:
+    """The text under the heading `name` (up to the next heading of its level or higher)."""
+    span = find_section(markdown, name)
+    if span is None:
+        return None
+    return "\n".join(markdown.split("\n")[span[0] : span[1]]).strip("\n")
+
+
+def normalize_newlines(text: str) -> str:
+    """LF line endings: browsers submit textareas with CRLF, stored SOPs use LF (a CRLF save
+    made every line of the version diff look removed and re-added)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def find_section(markdown: str, name: str) -> tuple[int, int] | None:
     """Line span [start, end) of the body of the section titled `name` (case-insensitive;
     exact title first, then a title containing it). The body ends at the next heading of the

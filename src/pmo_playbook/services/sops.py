@@ -7,13 +7,13 @@ nothing (422 naming the validation errors).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
 from pmo_playbook.documents.common import new_object_id, to_iso
+from pmo_playbook.documents.ids import check_new_id
 from pmo_playbook.documents.sops import AgentSopRow, HumanSopRow
 from pmo_playbook.errors import BadRequest, Conflict, InvalidInput, NotFound
 from pmo_playbook.repositories.agent_sops import AgentSopRepository
@@ -21,7 +21,9 @@ from pmo_playbook.repositories.human_sops import HumanSopRepository
 from pmo_playbook.repositories.ids import IdRepository
 from pmo_playbook.repositories.sop_versions import SopVersionRepository
 from pmo_playbook.services.actor import Actor, Permission
+from pmo_playbook.services.audit import record_action
 from pmo_playbook.services.sop_access import require_permission, require_reader
+from pmo_playbook.services.sop_markdown import normalize_newlines
 from pmo_playbook.services.sop_parser import parse_phase
 from pmo_playbook.services.sop_regeneration import (
     RegenerationResult,
@@ -31,7 +33,6 @@ from pmo_playbook.services.sop_regeneration import (
     save_agent_from_parsed,
 )
 
-SOP_ID = re.compile(r"^SOP-\d{3,}$")
 MAX_TITLE = 200
 
 
@@ -153,6 +154,7 @@ def apply_markdown(
     """Write `markdown` as the next version of an active human SOP and regenerate its agent SOP.
     The row lock serialises concurrent edits, so every edit gets its own version (D9)."""
     require_permission(actor, Permission.EDIT_SOPS, "edit SOPs")
+    markdown = normalize_newlines(markdown)
     humans = HumanSopRepository(conn)
     current = humans.get(sop_id, lock=True)
     if current is None:
@@ -181,6 +183,9 @@ def apply_markdown(
         change_type=agent_change,
         warnings=check.warnings,
     )
+    record_action(
+        conn, actor, f"sop.{change_type}", "sop", sop_id, version=human.version, reason=reason
+    )
     return EditOutcome(human, agent, check.warnings)
 
 
@@ -201,9 +206,10 @@ def create_sop(conn: psycopg.Connection[Any], actor: Actor, body: dict[str, Any]
     markdown = body.get("markdownContent")
     if not isinstance(markdown, str) or not markdown.strip():
         raise BadRequest("Missing required fields")
+    markdown = normalize_newlines(markdown)
     requested = body.get("sopId")
-    if requested is not None and (not isinstance(requested, str) or not SOP_ID.match(requested)):
-        raise InvalidInput("sopId must look like SOP-NNN", details={"sopId": requested})
+    if requested is not None:
+        requested = check_new_id("SOP", requested, "sopId")
     phase_given = body.get("phase")
     if phase_given is not None and (
         isinstance(phase_given, bool)
@@ -238,7 +244,28 @@ def create_sop(conn: psycopg.Connection[Any], actor: Actor, body: dict[str, Any]
         change_type="create",
         warnings=check.warnings,
     )
+    record_action(conn, actor, "sop.create", "sop", sop_id, version=1, phase=parsed.phase)
     return EditOutcome(human, agent, check.warnings)
+
+
+def list_all_human_sops(conn: psycopg.Connection[Any], actor: Actor) -> list[HumanSopRow]:
+    """Every human SOP, retired ones included (last): the admin list, to restore them."""
+    require_permission(actor, Permission.EDIT_SOPS, "manage SOPs")
+    return HumanSopRepository(conn).list_all()
+
+
+def set_sop_active(
+    conn: psycopg.Connection[Any], actor: Actor, sop_id: str, active: bool
+) -> HumanSopRow:
+    """Retire (hidden from the library, the chat and the API lists; history kept) or restore a
+    SOP, human and agent rows together."""
+    require_permission(actor, Permission.EDIT_SOPS, "retire or restore SOPs")
+    row = HumanSopRepository(conn).set_active(sop_id, active)
+    if row is None:
+        raise NotFound("SOP not found", details={"sopId": sop_id})
+    AgentSopRepository(conn).set_active(sop_id, active)
+    record_action(conn, actor, "sop.restore" if active else "sop.retire", "sop", sop_id)
+    return row
 
 
 def regenerate_one(conn: psycopg.Connection[Any], actor: Actor, sop_id: str) -> RegenerationResult:
@@ -252,3 +279,26 @@ def regenerate_all(conn: psycopg.Connection[Any], actor: Actor) -> list[Regenera
     require_permission(actor, Permission.EDIT_SOPS, "regenerate SOPs")
     ids = [row.sop_id for row in HumanSopRepository(conn).list_active()]
     return [regenerate_by_id(conn, sop_id, changed_by=actor.display) for sop_id in ids]
+
+
+def check_sop_draft(markdown: str, phase: int | None) -> dict[str, Any]:
+    """What creating a SOP from `markdown` would give (title, phase) and the validation errors
+    and warnings, without writing anything (the "new SOP" form's live validation)."""
+    text = normalize_newlines(markdown)
+    if not text.strip():
+        return {"valid": False, "title": "", "phase": phase, "errors": ["The SOP is empty"]}
+    found = phase or parse_phase(text, "SOP-NEW")
+    errors: list[str] = []
+    if found is None:
+        errors.append("No phase: choose one, or write 'Phase N' in the title")
+    parsed, check = parse_and_validate(text, "SOP-NEW", found or 1)
+    errors.extend(check.errors)
+    if len(parsed.title) > MAX_TITLE:
+        errors.append(f"The title is longer than {MAX_TITLE} characters")
+    return {
+        "valid": not errors,
+        "title": parsed.title,
+        "phase": found,
+        "errors": errors,
+        "warnings": check.warnings,
+    }

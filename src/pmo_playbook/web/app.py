@@ -1,12 +1,14 @@
-"""`create_app(settings)`: the FastAPI application (JSON API at the legacy paths, pages, /docs).
+"""`create_app(settings)`: the FastAPI application, assembled in this one place.
 
-Nothing connects at import or creation time: the pool is created closed and opened in the
-lifespan (or handed in already configured by a test or the CLI).
+Everything the app consists of is listed here: the JSON routers, the auth routes and pages, the
+HTML pages and static files, the error handlers and the middleware stack. Nothing registers
+itself at import time. Nothing connects at import or creation time either: the pool is created
+closed and opened in the lifespan (or handed in by the CLI or a test).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -17,22 +19,14 @@ from pmo_playbook.config import Settings, load_settings
 from pmo_playbook.db.embedded import resolve_database_url
 from pmo_playbook.db.pool import create_pool
 from pmo_playbook.web.api import api_routers
-from pmo_playbook.web.auth import install_auth
+from pmo_playbook.web.auth import pages as auth_pages
+from pmo_playbook.web.auth import routes as auth_routes
+from pmo_playbook.web.auth.middleware import AuthMiddleware
+from pmo_playbook.web.edge import install_edge
 from pmo_playbook.web.errors import install_error_handlers
 from pmo_playbook.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-
-# Extension points for later layers (pages, auth): each gets the app after the API is mounted.
-AppExtension = Callable[[FastAPI, Settings], None]
-_extensions: list[AppExtension] = []
-
-
-def register_extension(extension: AppExtension) -> None:
-    """Let a layer (pages, authentication) add routes or state to every app created."""
-    if extension not in _extensions:
-        _extensions.append(extension)
-
-
-register_extension(install_auth)  # authentication is part of every app
+from pmo_playbook.web.pages import install_pages
+from pmo_playbook.web.request_db import ConnectionGate, RequestConnectionMiddleware
 
 
 def create_app(settings: Settings | None = None, *, pool: ConnectionPool | None = None) -> FastAPI:
@@ -47,6 +41,8 @@ def create_app(settings: Settings | None = None, *, pool: ConnectionPool | None 
         active: ConnectionPool = app.state.pool
         if active.closed:
             active.open(wait=True, timeout=settings.db_connect_timeout)
+        app.state.gate = ConnectionGate(active, settings.db_pool_timeout)
+        app.state.gate.start()
         try:
             yield
         finally:
@@ -62,10 +58,15 @@ def create_app(settings: Settings | None = None, *, pool: ConnectionPool | None 
     app.state.settings = settings
     app.state.pool = pool
     install_error_handlers(app)
-    for router in api_routers():
+    for router in (*api_routers(), auth_routes.router, auth_pages.router):
         app.include_router(router)
-    for extension in list(_extensions):
-        extension(app, settings)
+    install_pages(app, settings)  # HTML pages, /static and the HTML error pages
+    # Middleware, innermost first: the auth edge needs the request's connection holder; hostile
+    # input is refused (install_edge) before a pooled connection is taken, inside the body-size
+    # limit; the request id must be on every response, 413s and 503s included.
+    app.add_middleware(AuthMiddleware, settings=settings)
+    app.add_middleware(RequestConnectionMiddleware)
+    install_edge(app)  # after every error handler is installed (it wraps them)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -1,47 +1,70 @@
-"""FastAPI dependencies: settings, the per-request connection and transaction, the actor."""
+"""FastAPI dependencies: settings, the per-request connection and transaction, the actor.
+
+Tests choose who is acting with `app.dependency_overrides[get_actor] = lambda: actor`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import psycopg
 from fastapi import Depends, Request
-from psycopg_pool import ConnectionPool
+from starlette.concurrency import run_in_threadpool
 
 from pmo_playbook.config import Settings
+from pmo_playbook.errors import ServiceUnavailable
 from pmo_playbook.services.actor import Actor
+from pmo_playbook.web.auth.context import resolve_actor
+from pmo_playbook.web.request_db import (
+    database_unavailable,
+    is_database_failure,
+    request_connection,
+)
 
 
-def get_settings(request: Request) -> Settings:
-    """The settings the app was created with."""
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was created with (async: no thread hop for a lookup)."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_pool(request: Request) -> ConnectionPool:
-    """The process's connection pool (opened in the lifespan)."""
-    pool: ConnectionPool = request.app.state.pool
-    return pool
+async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection[Any]]:
+    """The request's one pooled connection and ONE transaction: committed when the endpoint
+    returns, rolled back when it raises; then the connection goes back to the pool at once.
 
-
-def get_conn(
-    pool: Annotated[ConnectionPool, Depends(get_pool)],
-) -> Iterator[psycopg.Connection[Any]]:
-    """One pooled connection and ONE transaction per request: committed when the endpoint
-    returns, rolled back when it raises (the pool's context manager does both)."""
-    with pool.connection() as conn:
+    Async on purpose: waiting for a connection happens in the event loop (bounded, see
+    web/request_db.py), never in a worker thread. A lost database is a 503."""
+    holder = request_connection(request.scope)
+    conn = await holder.get()
+    try:
         yield conn
+    except BaseException as exc:
+        await run_in_threadpool(_rollback_quietly, conn)
+        await holder.release()
+        lost = isinstance(exc, Exception) and is_database_failure(exc)
+        if lost and not isinstance(exc, ServiceUnavailable):
+            raise database_unavailable() from exc
+        raise
+    try:
+        await run_in_threadpool(conn.commit)
+    except psycopg.OperationalError as exc:
+        raise database_unavailable() from exc
+    finally:
+        await holder.release()
 
 
-def get_actor(request: Request) -> Actor:
-    """The acting user. Authentication replaces this resolver (see web/auth); until then every
-    request acts as an anonymous visitor."""
-    resolver = getattr(request.app.state, "actor_resolver", None)
-    if resolver is not None:
-        actor: Actor = resolver(request)
-        return actor
-    return Actor(user_id=None, display="anonymous")
+def _rollback_quietly(conn: psycopg.Connection[Any]) -> None:
+    if conn.broken or conn.closed:
+        return
+    with contextlib.suppress(psycopg.Error):  # the pool discards one it cannot reset
+        conn.rollback()
+
+
+async def get_actor(request: Request) -> Actor:
+    """The acting user, as the auth middleware resolved it (async: no thread hop)."""
+    return resolve_actor(request)
 
 
 # scope="function": commit (or roll back) when the endpoint returns, BEFORE the response is

@@ -8,16 +8,18 @@ without internals.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pmo_playbook.errors import PmoError
+from pmo_playbook.errors import PmoError, ServiceUnavailable
+from pmo_playbook.web.request_db import database_unavailable, is_database_failure
+from pmo_playbook.web.responses import JsonResponse
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +43,24 @@ def envelope(
     code: str,
     details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
+) -> JsonResponse:
     """The JSON error response every /api route returns."""
     body = {"error": message, "code": code, "details": details or {}}
-    return JSONResponse(status_code=status, content=body, headers=headers)
+    return JsonResponse(status_code=status, content=body, headers=headers)
+
+
+def error_response(exc: PmoError) -> JsonResponse:
+    """The envelope of a project error; `details.retryAfter` also becomes `Retry-After`."""
+    headers = None
+    retry = exc.details.get("retryAfter")
+    if isinstance(retry, (int, float)) and not isinstance(retry, bool):
+        headers = {"retry-after": str(max(1, math.ceil(retry)))}
+    return envelope(exc.status, exc.message, exc.code, exc.details, headers)
+
+
+def unavailable_response(exc: ServiceUnavailable) -> JsonResponse:
+    """A 503 (busy or database down) for code that runs before the routes (middleware)."""
+    return error_response(exc)
 
 
 def _validation_details(exc: RequestValidationError) -> dict[str, Any]:
@@ -55,17 +71,34 @@ def _validation_details(exc: RequestValidationError) -> dict[str, Any]:
     return {"problems": problems}
 
 
+def _json_decode_message(exc: RequestValidationError) -> str | None:
+    """One sentence for a body that is not JSON at all (FastAPI reports it as a validation
+    error at `body.<character offset>`, which read "Invalid request: 0: JSON decode error")."""
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            loc = [p for p in err.get("loc", ()) if p != "body"]
+            reason = str((err.get("ctx") or {}).get("error") or "malformed")
+            at = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
+            return f"The request body is not valid JSON: {reason}{at}"
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the envelope for PmoError, validation errors, HTTP errors and crashes."""
 
     @app.exception_handler(PmoError)
-    async def _pmo_error(request: Request, exc: PmoError) -> JSONResponse:
+    async def _pmo_error(request: Request, exc: PmoError) -> JsonResponse:
+        if is_database_failure(exc) and not isinstance(exc, ServiceUnavailable):
+            exc = database_unavailable()  # a repository's StorageError over a lost connection
         if exc.status >= 500:
             log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
-        return envelope(exc.status, exc.message, exc.code, exc.details)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JsonResponse:
+        malformed = _json_decode_message(exc)
+        if malformed:
+            return envelope(422, malformed, "INVALID_INPUT", {"problems": []})
         details = _validation_details(exc)
         first = details["problems"][0] if details["problems"] else {"field": "", "message": ""}
         where = f"{first['field']}: " if first["field"] else ""
@@ -74,14 +107,14 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JsonResponse:
         code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").title()
         return envelope(exc.status_code, message, code)
 
     @app.exception_handler(PoolTimeout)
     @app.exception_handler(psycopg.OperationalError)
-    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+    async def _database_down(request: Request, exc: Exception) -> JsonResponse:
         # The database went away (or the pool cannot reach it): a 503 the client can retry,
         # not a 500, and no driver text (it may name hosts).
         log.error(
@@ -90,15 +123,10 @@ def install_error_handlers(app: FastAPI) -> None:
             request.url.path,
             type(exc).__name__,
         )
-        return envelope(
-            503,
-            "Database unavailable. Please try again.",
-            "DATABASE_UNAVAILABLE",
-            headers={"retry-after": "5"},
-        )
+        return error_response(database_unavailable())
 
     @app.exception_handler(Exception)
-    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+    async def _crash(request: Request, exc: Exception) -> JsonResponse:
         request_id = getattr(request.state, "request_id", "")
         log.exception(
             "unexpected error in %s %s (request %s)", request.method, request.url.path, request_id

@@ -34,7 +34,7 @@ _FIXED_SIZES = {0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 
 _FIXED_SIZES |= {0x12: 8, 0x13: 16, 0xFF: 0, 0x7F: 0}
 
 
-def read_exact(stream: BinaryIO, size: int) -> bytes:
+def read_fully(stream: BinaryIO, size: int) -> bytes:
     """Read up to `size` bytes (fewer only at end of stream), looping over short reads."""
     chunks: list[bytes] = []
     missing = size
@@ -61,13 +61,13 @@ def document_length(header: bytes, label: str, offset: int) -> int:
 
 def read_document(stream: BinaryIO, label: str, offset: int) -> bytes | None:
     """Read one document's exact bytes at `offset`; None at a clean end of stream."""
-    header = read_exact(stream, 4)
+    header = read_fully(stream, 4)
     if not header:
         return None
     if len(header) < 4:
         raise _truncated(label, offset, 4, len(header))
     length = document_length(header, label, offset)
-    body = read_exact(stream, length - 4)
+    body = read_fully(stream, length - 4)
     if len(body) < length - 4:
         raise _truncated(label, offset, length, len(body) + 4)
     return header + body
@@ -83,7 +83,7 @@ def iter_documents(
     """
     offset = 0
     for _ in range(skip):
-        header = read_exact(stream, 4)
+        header = read_fully(stream, 4)
         if len(header) < 4:
             if not header:
                 return
@@ -92,7 +92,7 @@ def iter_documents(
         if stream.seekable():
             stream.seek(offset + length)
         else:
-            body = read_exact(stream, length - 4)
+            body = read_fully(stream, length - 4)
             if len(body) < length - 4:
                 raise _truncated(label, offset, length, len(body) + 4)
         offset += length

@@ -2,7 +2,7 @@
 
 `JSON.stringify` flattened ObjectIds to 24-hex strings and Dates to ISO strings
 (`2025-07-21T17:09:19.668Z`). This source turns them back:
-1. At the typed paths of the legacy models (`legacy_typed_paths.LEGACY_TYPED_PATHS`): a 24-hex
+1. At the typed paths of the legacy models (the shapes in `documents.registry`): a 24-hex
    string becomes an ObjectId, an ISO date string becomes a date. A value that does not parse
    stays a string (the migration's pre-flight reports it).
 2. General rule, for collections the legacy models do not describe, for top-level fields a
@@ -23,14 +23,9 @@ from typing import Any
 from bson.datetime_ms import DatetimeMS
 from bson.objectid import ObjectId
 
+from pmo_playbook.documents.registry import COLLECTIONS, Collection
+from pmo_playbook.documents.registry.shape import TypeName
 from pmo_playbook.migration.sources.jsonstream import make_decoder, no_duplicates
-from pmo_playbook.migration.sources.legacy_typed_paths import (
-    DECLARED_FIELDS,
-    LEGACY_TYPED_PATHS,
-    MIXED_FIELDS,
-    legacy_name,
-    split_path,
-)
 from pmo_playbook.migration.sources.mongoexport import JsonExportSource
 
 HEX24 = re.compile(r"[0-9a-fA-F]{24}")
@@ -125,19 +120,41 @@ def general_rule(value: Any, key: str | None = None) -> Any:
     return value
 
 
+def split_path(path: str) -> list[str]:
+    """`"messages[].timestamp"` → `["messages", "[]", "timestamp"]`."""
+    parts: list[str] = []
+    for name in path.split("."):
+        if name.endswith("[]"):
+            parts += [name[:-2], "[]"]
+        else:
+            parts.append(name)
+    return parts
+
+
+class _Model:
+    """What restoring one collection's documents needs from its registry entry."""
+
+    def __init__(self, found: Collection) -> None:
+        self.typed: list[tuple[list[str], TypeName]] = [
+            (split_path(path), kind) for path, kind in found.typed_paths.items()
+        ]
+        # Fields the model does not type (undeclared, or `Mixed`) get the general rule.
+        self.untyped_declared = found.declared_fields - found.mixed_fields
+
+
+# By legacy name and alias (the seed guide's scripts used other names for two collections).
+_MODELS = {name: _Model(c) for c in COLLECTIONS for name in c.names}
+
+
 def restore_types(collection: str, doc: dict[str, Any]) -> dict[str, Any]:
     """The document with ObjectIds and dates restored (see the module docstring)."""
-    legacy = legacy_name(collection)
-    typed = LEGACY_TYPED_PATHS.get(legacy)
-    if typed is None:
+    model = _MODELS.get(collection)
+    if model is None:
         return {k: general_rule(v, k) for k, v in doc.items()}
-    for path, kind in typed.items():
-        _apply(doc, split_path(path), kind)
-    declared = DECLARED_FIELDS[legacy]
-    mixed = MIXED_FIELDS.get(legacy, frozenset())
-    return {
-        k: general_rule(v, k) if (k not in declared or k in mixed) else v for k, v in doc.items()
-    }
+    for parts, kind in model.typed:
+        _apply(doc, parts, kind)
+    kept = model.untyped_declared
+    return {k: v if k in kept else general_rule(v, k) for k, v in doc.items()}
 
 
 class SeedJsonSource(JsonExportSource):

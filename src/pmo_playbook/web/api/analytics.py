@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from pmo_playbook.services.analytics import dashboard
+from pmo_playbook.web.api.contract import READ
 from pmo_playbook.web.deps import Conn, CurrentActor
 
-router = APIRouter(tags=["analytics"])
+router = APIRouter(tags=["analytics"], responses=READ)
 
 
 @router.get("/api/analytics", response_model=None)

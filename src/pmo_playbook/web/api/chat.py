@@ -9,18 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from pmo_playbook.ai.indexer import reindex_sop
 from pmo_playbook.errors import RateLimited
 from pmo_playbook.services.chat import answer_question
-from pmo_playbook.services.rate_limit import RateLimiter, SlidingWindowLimiter, enforce
+from pmo_playbook.services.rate_limit import RateLimiter, enforce
 from pmo_playbook.services.sop_events import register_agent_sop_listener
+from pmo_playbook.web.api.contract import READ, errors
+from pmo_playbook.web.client_address import client_address
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 from pmo_playbook.web.errors import envelope
+from pmo_playbook.web.responses import JsonResponse
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(tags=["chat"], responses=READ)
 register_agent_sop_listener(reindex_sop)
 
 
@@ -60,40 +62,33 @@ class ChatResponse(BaseModel):
     citations: list[CitationOut]
 
 
-def _limiter(request: Request, per_minute: int) -> RateLimiter:
-    """The app's chat limiter (created on first use; tests may replace app.state.chat_limiter)."""
-    limiter: RateLimiter | None = getattr(request.app.state, "chat_limiter", None)
-    if limiter is None:
-        limiter = SlidingWindowLimiter(per_minute)
-        request.app.state.chat_limiter = limiter
-    return limiter
-
-
-def _rate_keys(request: Request, user_id: str | None, session_id: Any) -> list[str]:
+def _rate_keys(request: Request, user_id: str | None, session_id: Any, proxies: str) -> list[str]:
     """Per signed-in user (else per client address) and per session."""
-    host = request.client.host if request.client else "unknown"
-    keys = [f"user:{user_id}" if user_id else f"ip:{host}"]
+    keys = [f"user:{user_id}" if user_id else f"ip:{client_address(request, proxies)}"]
     if isinstance(session_id, str) and session_id:
-        keys.append(f"session:{session_id}")
+        keys.append(f"session:{session_id[:200]}")
     return keys
 
 
 @router.post(
     "/api/chat",
     response_model=ChatResponse,
-    responses={400: {}, 422: {}, 429: {}, 503: {}},
+    responses=errors(409, 429),
     summary="Ask a question; the answer cites the SOP it comes from",
 )
 def post_chat(
     body: ChatRequest, request: Request, conn: Conn, actor: CurrentActor, settings: AppSettings
 ) -> Any:
     """Answer `message` in session `sessionId` (made on the server when absent)."""
-    limiter = _limiter(request, settings.chat_rate_limit_per_minute)
+    limiter = RateLimiter(settings.chat_rate_limit_per_minute)
+    keys = _rate_keys(request, actor.user_id, body.sessionId, settings.trusted_proxies)
     try:
-        enforce(limiter, _rate_keys(request, actor.user_id, body.sessionId))
+        enforce(limiter, conn, keys)
     except RateLimited as exc:
         retry = str(exc.details.get("retryAfter", 60))
         return envelope(exc.status, exc.message, exc.code, exc.details, {"Retry-After": retry})
+    finally:
+        conn.commit()  # the edge's transaction: release the limit's row locks before answering
     reply = answer_question(
         conn,
         actor,
@@ -103,4 +98,4 @@ def post_chat(
         user_agent=request.headers.get("user-agent"),
         project_id=body.projectId,
     )
-    return JSONResponse(reply.as_json())
+    return JsonResponse(reply.as_json())

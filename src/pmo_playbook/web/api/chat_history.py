@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, StrictStr
 
 from pmo_playbook.services.chat_history import active_sessions, get_history, post_message
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.deps import Conn, CurrentActor
 
-router = APIRouter(tags=["sessions"])
+router = APIRouter(tags=["sessions"], responses=READ)
 
 
 class HistoryPost(BaseModel):
@@ -52,7 +53,7 @@ def read_history(
     return get_history(conn, actor, sessionId)
 
 
-@router.post("/api/chat-history", response_model=HistoryPosted)
+@router.post("/api/chat-history", response_model=HistoryPosted, responses=errors(409))
 def append_message(
     body: HistoryPost, request: Request, conn: Conn, actor: CurrentActor
 ) -> HistoryPosted:
@@ -69,7 +70,7 @@ def append_message(
     return HistoryPosted(**result)
 
 
-@router.patch("/api/chat-history", response_model=ActiveSessions)
+@router.patch("/api/chat-history", response_model=ActiveSessions, responses=errors(409))
 def list_active(
     conn: Conn, actor: CurrentActor, limit: Annotated[int, Query(ge=1, le=100)] = 10
 ) -> ActiveSessions:

@@ -17,13 +17,15 @@ from pmo_playbook.services.sops import (
     list_agent_sops,
     list_human_sops,
 )
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
+from pmo_playbook.web.responses import JsonResponse
 
-router = APIRouter(tags=["sop content"])
+router = APIRouter(tags=["sop content"], responses=READ)
 JsonObject = Annotated[dict[str, Any], Body()]
 
 
-@router.get("/api/content-db")
+@router.get("/api/content-db", response_model=None)
 def content_get(
     conn: Conn,
     actor: CurrentActor,
@@ -31,10 +33,16 @@ def content_get(
     sopId: str | None = None,
     type: str = "human",
     all: str | None = None,
+) -> JsonResponse:
+    """`all=true`, or no `sopId` at all, lists (human or agent); otherwise one SOP by `sopId`
+    and `type` (the seed's own system test reads the bare `/api/content-db` as the list)."""
+    return JsonResponse(_content(conn, actor, settings.public_read, sopId, type, all))
+
+
+def _content(
+    conn: Any, actor: Any, public: bool, sopId: str | None, type: str, all: str | None
 ) -> dict[str, Any]:
-    """`all=true` lists (human or agent); otherwise one SOP by `sopId` and `type`."""
-    public = settings.public_read
-    if all == "true":
+    if all == "true" or (sopId is None and all is None):
         if type == "human":
             rows = list_human_sops(conn, actor, public_read=public)
             return {"sops": [_human_item(r.to_legacy()) for r in rows]}
@@ -74,13 +82,13 @@ def _agent_item(context: dict[str, Any], version: int, updated: Any) -> dict[str
     return {**context, "version": version, "updatedAt": to_iso(updated)}
 
 
-@router.put("/api/content-db")
+@router.put("/api/content-db", responses=errors(409))
 def content_put(conn: Conn, actor: CurrentActor, body: JsonObject) -> dict[str, Any]:
     """Edit a human SOP: version +1, title from the H1, agent SOP regenerated, all or nothing."""
     return edit_sop(conn, actor, body).to_legacy()
 
 
-@router.post("/api/content-db", status_code=201)
+@router.post("/api/content-db", status_code=201, responses=errors(409))
 def content_post(conn: Conn, actor: CurrentActor, body: JsonObject) -> JSONResponse:
     """Create a SOP `{markdownContent, sopId?, phase?}` (SOP- id allocated when absent)."""
     outcome = create_sop(conn, actor, body)

@@ -8,9 +8,10 @@ from fastapi import APIRouter
 
 from pmo_playbook.errors import BadRequest
 from pmo_playbook.services.sops import list_agent_sops, list_human_sops
+from pmo_playbook.web.api.contract import READ
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 
-router = APIRouter(tags=["sop content"])
+router = APIRouter(tags=["sop content"], responses=READ)
 
 
 @router.get("/api/files-db")

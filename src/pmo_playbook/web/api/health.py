@@ -6,9 +6,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from pmo_playbook.services.health import check_health
+from pmo_playbook.web.api.contract import errors
 from pmo_playbook.web.deps import Conn
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses=errors(503))
 
 
 class Health(BaseModel):

@@ -15,9 +15,10 @@ from pmo_playbook.services.message_ratings import (
     remove_rating,
     session_ratings,
 )
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.deps import Conn, CurrentActor
 
-router = APIRouter(tags=["feedback"])
+router = APIRouter(tags=["feedback"], responses=READ)
 
 
 class RatingPost(BaseModel):
@@ -44,7 +45,7 @@ class Removed(BaseModel):
     message: str
 
 
-@router.post("/api/message-feedback", response_model=RatingResult)
+@router.post("/api/message-feedback", response_model=RatingResult, responses=errors(409))
 def rate(body: RatingPost, conn: Conn, actor: CurrentActor) -> RatingResult:
     """Rate an answer of the caller's session (a second rating updates the first)."""
     return RatingResult(**rate_message(conn, actor, body.model_dump(exclude_none=True)))
@@ -76,7 +77,7 @@ def read_ratings(
     return {"feedback": recent_ratings(conn, actor, limit)}
 
 
-@router.delete("/api/message-feedback", response_model=Removed)
+@router.delete("/api/message-feedback", response_model=Removed, responses=errors(409))
 def unrate(
     conn: Conn,
     actor: CurrentActor,

@@ -16,9 +16,11 @@ from pmo_playbook.services.projects import (
     summarize_project,
     update_project,
 )
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
+from pmo_playbook.web.responses import JsonResponse
 
-router = APIRouter(tags=["projects"])
+router = APIRouter(tags=["projects"], responses=READ)
 JsonObject = Annotated[dict[str, Any], Body(description="Project fields (legacy camelCase keys)")]
 
 
@@ -42,16 +44,16 @@ class ProjectDeleted(BaseModel):
     projectId: str
 
 
-@router.get("/api/projects")
+@router.get("/api/projects", response_model=None)
 def projects_list(
     conn: Conn, actor: CurrentActor, settings: AppSettings, active: str | None = None
-) -> dict[str, Any]:
+) -> JsonResponse:
     """Active projects by projectId; `active=false` lists all of them (active and inactive)."""
     rows = list_projects(conn, actor, active, public_read=settings.public_read)
-    return {"projects": [row.to_legacy() for row in rows]}
+    return JsonResponse({"projects": [row.to_legacy() for row in rows]})
 
 
-@router.post("/api/projects", status_code=201, response_model=ProjectWritten)
+@router.post("/api/projects", status_code=201, response_model=ProjectWritten, responses=errors(409))
 def projects_create(conn: Conn, actor: CurrentActor, body: JsonObject) -> JSONResponse:
     """Create a project; the PRO- id is allocated atomically unless given."""
     row = create_project(conn, actor, body)
@@ -59,13 +61,13 @@ def projects_create(conn: Conn, actor: CurrentActor, body: JsonObject) -> JSONRe
     return JSONResponse(status_code=201, content=content)
 
 
-@router.get("/api/projects/{projectId}")
+@router.get("/api/projects/{projectId}", response_model=None)
 def projects_get(
     projectId: str, conn: Conn, actor: CurrentActor, settings: AppSettings
-) -> dict[str, Any]:
+) -> JsonResponse:
     """One active project (404 `Project not found` otherwise)."""
     row = get_project(conn, actor, projectId, public_read=settings.public_read)
-    return {"project": row.to_legacy()}
+    return JsonResponse({"project": row.to_legacy()})
 
 
 @router.get("/api/projects/{projectId}/summary")
@@ -77,7 +79,7 @@ def projects_summary(
     return {"summary": summarize_project(row).model_dump()}
 
 
-@router.put("/api/projects/{projectId}", response_model=ProjectWritten)
+@router.put("/api/projects/{projectId}", response_model=ProjectWritten, responses=errors(409))
 def projects_update(
     projectId: str, conn: Conn, actor: CurrentActor, body: JsonObject
 ) -> JSONResponse:
@@ -86,7 +88,7 @@ def projects_update(
     return JSONResponse({"message": "Project updated successfully", "project": row.brief()})
 
 
-@router.delete("/api/projects/{projectId}", response_model=ProjectDeleted)
+@router.delete("/api/projects/{projectId}", response_model=ProjectDeleted, responses=errors(409))
 def projects_delete(projectId: str, conn: Conn, actor: CurrentActor) -> ProjectDeleted:
     """Soft delete: the project becomes inactive."""
     row = delete_project(conn, actor, projectId)

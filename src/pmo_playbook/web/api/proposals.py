@@ -14,9 +14,10 @@ from pmo_playbook.services.proposals import (
     get_proposal,
     list_proposals,
 )
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.deps import Conn, CurrentActor
 
-router = APIRouter(tags=["proposals"])
+router = APIRouter(tags=["proposals"], responses=READ)
 JsonObject = Annotated[dict[str, Any], Body()]
 
 
@@ -28,7 +29,7 @@ def proposals_list(
     priority: str | None = None,
     sopId: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Proposals by priority rank, confidence, newest; `humanSopId` populated."""
     return list_proposals(
@@ -36,7 +37,7 @@ def proposals_list(
     )
 
 
-@router.post("/api/proposals", status_code=201)
+@router.post("/api/proposals", status_code=201, responses=errors(409))
 def proposals_create(conn: Conn, actor: CurrentActor, body: JsonObject) -> JSONResponse:
     """File a proposal; a similar pending one from the last 24 hours is updated instead (200)."""
     proposal, is_update, similar = create_proposal(conn, actor, body)
@@ -57,7 +58,7 @@ def proposals_get(proposalId: str, conn: Conn, actor: CurrentActor) -> dict[str,
     return {"proposal": get_proposal(conn, actor, proposalId)}
 
 
-@router.patch("/api/proposals/{proposalId}")
+@router.patch("/api/proposals/{proposalId}", responses=errors(409))
 def proposals_patch(
     proposalId: str, conn: Conn, actor: CurrentActor, body: JsonObject
 ) -> dict[str, Any]:
@@ -66,7 +67,7 @@ def proposals_patch(
     return {"proposal": proposal, "message": message}
 
 
-@router.delete("/api/proposals/{proposalId}")
+@router.delete("/api/proposals/{proposalId}", responses=errors(409))
 def proposals_delete(proposalId: str, conn: Conn, actor: CurrentActor) -> dict[str, Any]:
     """Archive a proposal."""
     proposal, message = archive_proposal(conn, actor, proposalId)

@@ -14,9 +14,10 @@ from pmo_playbook.services.sessions import (
     list_sessions,
     rename_session,
 )
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.deps import Conn, CurrentActor
 
-router = APIRouter(tags=["sessions"])
+router = APIRouter(tags=["sessions"], responses=READ)
 
 
 class SessionItem(BaseModel):
@@ -100,7 +101,7 @@ def get_sessions(
     return SessionList(sessions=[SessionItem(**i) for i in items], total=len(items)).model_dump()
 
 
-@router.patch("/api/sessions", response_model=SessionPatchResult)
+@router.patch("/api/sessions", response_model=SessionPatchResult, responses=errors(409))
 def patch_session(body: SessionPatch, conn: Conn, actor: CurrentActor) -> SessionPatchResult:
     """Rename the caller's session and/or bump its lastActive."""
     changes = {"sessionName": body.sessionName} if "sessionName" in body.model_fields_set else {}
@@ -108,7 +109,7 @@ def patch_session(body: SessionPatch, conn: Conn, actor: CurrentActor) -> Sessio
     return SessionPatchResult(success=True, session=PatchedSession(**session))
 
 
-@router.delete("/api/sessions", response_model=DeleteResult)
+@router.delete("/api/sessions", response_model=DeleteResult, responses=errors(409))
 def remove_session(
     conn: Conn,
     actor: CurrentActor,

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, StrictInt
 
 from pmo_playbook.errors import BadRequest
 from pmo_playbook.services.sop_versions import diff_versions, get_version, list_versions, rollback
 from pmo_playbook.services.sops import regenerate_all, regenerate_one
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 
-router = APIRouter(tags=["sop content"])
-Version = Annotated[int, Query(ge=1)]
+router = APIRouter(tags=["sop content"], responses=READ)
+MAX_VERSION = 2**31 - 1  # the integer column versions are stored in
+Version = Annotated[int, Query(ge=1, le=MAX_VERSION)]
+PathVersion = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 SopType = Annotated[str, Query(pattern="^(human|agent)$")]
 
 
@@ -33,7 +36,7 @@ class RollbackBody(BaseModel):
     version: StrictInt
 
 
-@router.post("/api/sops/regenerate")
+@router.post("/api/sops/regenerate", responses=errors(409))
 def sops_regenerate(
     conn: Conn, actor: CurrentActor, body: Annotated[RegenerateBody, Body()]
 ) -> dict[str, Any]:
@@ -71,7 +74,7 @@ def sops_versions(
 @router.get("/api/sops/{sopId}/versions/{version}")
 def sops_version(
     sopId: str,
-    version: int,
+    version: PathVersion,
     conn: Conn,
     actor: CurrentActor,
     settings: AppSettings,
@@ -88,7 +91,7 @@ def sops_diff(
     conn: Conn,
     actor: CurrentActor,
     settings: AppSettings,
-    from_: Annotated[int, Query(alias="from", ge=1)],
+    from_: Annotated[int, Query(alias="from", ge=1, le=MAX_VERSION)],
     to: Version,
     type: SopType = "human",
 ) -> dict[str, Any]:
@@ -96,7 +99,7 @@ def sops_diff(
     return diff_versions(conn, actor, sopId, from_, to, type, public_read=settings.public_read)
 
 
-@router.post("/api/sops/{sopId}/rollback")
+@router.post("/api/sops/{sopId}/rollback", responses=errors(409))
 def sops_rollback(
     sopId: str, conn: Conn, actor: CurrentActor, body: Annotated[RollbackBody, Body()]
 ) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from pmo_playbook.services.gap_reports import (
     regenerate_suggestion,
     update_gap_report,
 )
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.deps import Conn, CurrentActor
 
-router = APIRouter(tags=["feedback"])
+router = APIRouter(tags=["feedback"], responses=READ)
 _TEXT = 20_000
 
 
@@ -81,7 +82,9 @@ def list_reports(
     return list_gap_reports(conn, actor, filters, limit, skip)
 
 
-@router.post("/api/user-feedback", status_code=201, response_model=FeedbackWithMessage)
+@router.post(
+    "/api/user-feedback", status_code=201, response_model=FeedbackWithMessage, responses=errors(409)
+)
 def file_report(body: GapReportPost, conn: Conn, actor: CurrentActor) -> JSONResponse:
     """File a gap report about one answer of the caller's own session."""
     result = file_gap_report(conn, actor, body.model_dump(exclude_none=True))
@@ -94,7 +97,9 @@ def read_report(feedback_id: str, conn: Conn, actor: CurrentActor) -> Feedback:
     return Feedback(**get_gap_report(conn, actor, feedback_id))
 
 
-@router.patch("/api/user-feedback/{feedback_id}", response_model=FeedbackWithMessage)
+@router.patch(
+    "/api/user-feedback/{feedback_id}", response_model=FeedbackWithMessage, responses=errors(409)
+)
 def patch_report(
     feedback_id: str, body: GapReportPatch, conn: Conn, actor: CurrentActor
 ) -> FeedbackWithMessage:
@@ -104,13 +109,15 @@ def patch_report(
     return FeedbackWithMessage(**result)
 
 
-@router.delete("/api/user-feedback/{feedback_id}", response_model=Closed)
+@router.delete("/api/user-feedback/{feedback_id}", response_model=Closed, responses=errors(409))
 def close_report(feedback_id: str, conn: Conn, actor: CurrentActor) -> Closed:
     """Soft close (status closed, a note appended to the admin notes)."""
     return Closed(**close_gap_report(conn, actor, feedback_id))
 
 
-@router.post("/api/user-feedback/{feedback_id}/suggestion", response_model=Feedback)
+@router.post(
+    "/api/user-feedback/{feedback_id}/suggestion", response_model=Feedback, responses=errors(409)
+)
 def regenerate(feedback_id: str, conn: Conn, actor: CurrentActor) -> Feedback:
     """Recompose the stored improvement suggestion on purpose (D26)."""
     return Feedback(**regenerate_suggestion(conn, actor, feedback_id))

@@ -15,6 +15,7 @@ from pmo_playbook.services.auth import (
     LoginStatus,
     authenticate,
     end_session,
+    reserve_login_attempt,
     start_session,
 )
 from pmo_playbook.web.auth.context import context_of
@@ -25,13 +26,16 @@ from pmo_playbook.web.auth.cookies import (
     cookie_secure,
     set_cookie,
 )
+from pmo_playbook.web.auth.cross_site import refuse_cross_site
 from pmo_playbook.web.auth.csrf import csrf_token_for
 from pmo_playbook.web.auth.middleware import secret_of
+from pmo_playbook.web.client_address import client_address
 
 
-def client_ip(conn: HTTPConnection) -> str | None:
-    """The peer address (uvicorn's --proxy-headers sets it from a trusted proxy)."""
-    return conn.client.host if conn.client else None
+def client_ip(conn: HTTPConnection) -> str:
+    """The client address (X-Forwarded-For only from PMO_TRUSTED_PROXIES)."""
+    settings: Settings = conn.app.state.settings
+    return client_address(conn, settings.trusted_proxies)
 
 
 def attempt_login(
@@ -39,12 +43,18 @@ def attempt_login(
 ) -> tuple[LoginOutcome, str | None]:
     """Authenticate; on success end the previous session and open a new one (fixation-safe).
 
-    Returns the outcome and the raw new session id. Never raises for bad credentials, so the
-    request transaction commits the failure counters."""
+    Returns the outcome and the raw new session id. A cross-site login is refused (403) before
+    any credential is looked at (`cross_site.py`). The attempt is counted and committed before
+    the password is checked (parallel guesses share one limit)."""
+    refuse_cross_site(request)
     settings: Settings = request.app.state.settings
-    outcome = authenticate(
-        conn, email, password, client_ip(request), LoginPolicy.from_settings(settings)
-    )
+    policy = LoginPolicy.from_settings(settings)
+    address = client_ip(request)
+    allowed = reserve_login_attempt(conn, email, address, policy)
+    conn.commit()  # the edge's transaction: the count must be visible before the slow check
+    if not allowed:
+        return LoginOutcome(LoginStatus.LOCKED), None
+    outcome = authenticate(conn, email, password, address, policy)
     if outcome.status is not LoginStatus.OK or outcome.user is None:
         return outcome, None
     previous = request.cookies.get(SESSION_COOKIE)

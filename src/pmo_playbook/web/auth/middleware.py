@@ -1,13 +1,14 @@
 """The auth edge: resolve the caller, gate anonymous access, check CSRF, write auth cookies.
 
-Runs for every HTTP request of an app built by `create_app` (installed by `install_auth`). When
-a test replaces `app.state.actor_resolver` with its own function, authentication is replaced
-wholesale and this middleware steps aside (no cookies, no CSRF check, no gate).
+Runs for every HTTP request of an app built by `create_app`. A credential that needs a lookup
+(Bearer token, session cookie) is resolved on the request's own pooled connection (taken here,
+then reused by the route: one connection per request); a database that is down or busy is a 503
+in the error envelope, never a 500. Tests choose the acting user by overriding the
+`web.deps.get_actor` dependency; this middleware still runs unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -18,8 +19,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pmo_playbook.config import Settings
+from pmo_playbook.errors import ServiceUnavailable
 from pmo_playbook.services.auth import load_secret_key
-from pmo_playbook.web.auth.context import STATE_KEY, AuthContext, resolve_actor, resolve_context
+from pmo_playbook.web.auth.context import (
+    STATE_KEY,
+    AuthContext,
+    needs_database,
+    resolve_context,
+    visitor_context,
+)
 from pmo_playbook.web.auth.cookies import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -29,7 +37,14 @@ from pmo_playbook.web.auth.cookies import (
     cookie_secure,
 )
 from pmo_playbook.web.auth.csrf import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, tokens_match
-from pmo_playbook.web.errors import envelope
+from pmo_playbook.web.body_replay import read_body
+from pmo_playbook.web.body_replay import replay as replay_body
+from pmo_playbook.web.errors import envelope, unavailable_response
+from pmo_playbook.web.request_db import (
+    database_unavailable,
+    is_database_failure,
+    request_connection,
+)
 
 # Reachable without logging in when PMO_PUBLIC_READ=false.
 PUBLIC_PATHS = frozenset(
@@ -60,12 +75,13 @@ class AuthMiddleware:
         if scope["type"] != "http" or starlette_app is None:
             await self.app(scope, receive, send)
             return
-        if getattr(starlette_app.state, "actor_resolver", None) is not resolve_actor:
-            await self.app(scope, receive, send)
-            return
         request = Request(scope)
         secret = secret_of(starlette_app, self.settings)
-        ctx = await run_in_threadpool(resolve_context, request, starlette_app.state.pool, secret)
+        try:
+            ctx = await self._resolve(request, secret)
+        except ServiceUnavailable as exc:
+            await unavailable_response(exc)(scope, receive, send)
+            return
         scope.setdefault("state", {})[STATE_KEY] = ctx
         refusal = await self._refusal(request, ctx, receive)
         if isinstance(refusal, Response):
@@ -73,6 +89,19 @@ class AuthMiddleware:
             return
         replay = refusal if refusal is not None else receive
         await self.app(scope, replay, self._with_cookies(request, ctx, send))
+
+    async def _resolve(self, request: Request, secret: bytes) -> AuthContext:
+        """The caller; a credential lookup runs on the request's connection."""
+        if request.url.path.startswith(PUBLIC_PREFIXES) or not needs_database(request):
+            return visitor_context(request, secret, stale_session=False)
+        holder = request_connection(request.scope)
+        db = await holder.get()
+        try:
+            return await run_in_threadpool(resolve_context, request, db, secret)
+        except Exception as exc:
+            if is_database_failure(exc):
+                raise database_unavailable() from exc
+            raise
 
     async def _refusal(
         self, request: Request, ctx: AuthContext, receive: Receive
@@ -87,18 +116,21 @@ class AuthMiddleware:
             )
         if not self.settings.public_read and ctx.actor.is_anonymous and not _public(request):
             return _login_required(request)
-        if request.method in SAFE_METHODS or not ctx.cookie_credential or ctx.csrf_token is None:
+        if request.method in SAFE_METHODS or not ctx.cookie_credential:
+            return None
+        expected = ctx.csrf_token()
+        if expected is None:
             return None
         provided = request.headers.get(CSRF_HEADER)
         replay: Receive | None = None
         content_type = request.headers.get("content-type", "")
         if provided is None and content_type.startswith(_FORM_TYPES):
-            body = await _read_body(receive)
-            form = await Request(request.scope, _replayer(body, receive)).form()
+            body = await read_body(receive)
+            form = await Request(request.scope, replay_body(body, receive)).form()
             field = form.get(CSRF_FIELD)
             provided = field if isinstance(field, str) else None
-            replay = _replayer(body, receive)
-        if not tokens_match(ctx.csrf_token, provided):
+            replay = replay_body(body, receive)
+        if not tokens_match(expected, provided):
             return envelope(
                 403,
                 "CSRF token missing or invalid: send the X-CSRF-Token header (or the "
@@ -125,7 +157,8 @@ class AuthMiddleware:
                     )
                 if ctx.stale_session_cookie and f"{SESSION_COOKIE}=" not in already:
                     extra += cookie_headers(SESSION_COOKIE, "", max_age=0, secure=secure)
-                wanted = ctx.csrf_token
+                # a new visitor gets its CSRF cookie with its visitor cookie
+                wanted = ctx.csrf_computed or (ctx.csrf_token() if ctx.new_visitor_cookie else None)
                 if (
                     wanted
                     and request.cookies.get(CSRF_COOKIE) != wanted
@@ -156,28 +189,3 @@ def _login_required(request: Request) -> Response:
     if request.method == "GET" and wants_html and not path.startswith("/api/"):
         return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
     return envelope(401, "Authentication required.", "UNAUTHORIZED")
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replayer(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from pmo_playbook.repositories.users import UserRepository
 from pmo_playbook.services.auth import LoginStatus
 from pmo_playbook.services.users import public_user
+from pmo_playbook.web.api.contract import READ, errors
 from pmo_playbook.web.auth.context import context_of, csrf_token
 from pmo_playbook.web.auth.login import attempt_login, logout, session_csrf, set_session_cookies
 from pmo_playbook.web.deps import Conn, CurrentActor
 from pmo_playbook.web.errors import envelope
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], responses=READ)
 
 
 class LoginRequest(BaseModel):
@@ -48,7 +49,7 @@ class MeResponse(BaseModel):
 @router.post(
     "/login",
     response_model=LoginResponse,
-    responses={401: {"description": "Invalid email or password"}, 429: {"description": "Locked"}},
+    responses=errors(429),
 )
 def api_login(body: LoginRequest, request: Request, conn: Conn) -> Any:
     """Log in with email and password: sets the session cookie and returns the CSRF token."""
@@ -69,7 +70,7 @@ def api_login(body: LoginRequest, request: Request, conn: Conn) -> Any:
     return response
 
 
-@router.post("/logout", response_model=LogoutResponse)
+@router.post("/logout", response_model=LogoutResponse, responses=errors(409))
 def api_logout(request: Request, conn: Conn) -> Any:
     """End the login session of the cookie (Bearer tokens are revoked with the CLI instead)."""
     response = JSONResponse({"success": True})

@@ -1,7 +1,7 @@
 """Server-rendered HTML pages (Jinja2 + htmx) over the same services as the JSON API.
 
-`install_pages` is registered with `web.app.register_extension` (see `web/__init__.py`): it
-mounts the vendored static files, the page routers and the HTML error pages.
+`create_app` calls `install_pages`: it mounts the vendored static files, the page routers
+and the HTML error pages.
 """
 
 from __future__ import annotations
@@ -13,10 +13,14 @@ from pmo_playbook.config import Settings
 from pmo_playbook.web.pages import (
     admin_analytics,
     admin_feedback,
+    admin_gap_proposals,
     admin_projects,
     admin_proposals,
+    admin_sop_lifecycle,
     admin_sops,
+    admin_users,
     chat,
+    my_reports,
     projects,
     sops,
 )
@@ -27,11 +31,15 @@ PAGE_MODULES = (
     sops,
     projects,
     chat,
+    admin_sop_lifecycle,
     admin_sops,
     admin_feedback,
+    admin_gap_proposals,
     admin_proposals,
     admin_projects,
     admin_analytics,
+    admin_users,
+    my_reports,
 )
 
 

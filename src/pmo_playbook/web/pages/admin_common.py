@@ -16,10 +16,12 @@ from pmo_playbook.web.pages.shell import build_shell
 
 ADMIN_SECTIONS = (
     ("user-feedback", "User Feedback"),
-    ("proposals", "Legacy Proposals"),
+    ("proposals", "Change Proposals"),
     ("sops", "Manage SOPs"),
     ("projects", "Manage Projects"),
     ("analytics", "Analytics"),
+    ("users", "Users"),
+    ("audit", "Audit Log"),
 )
 
 

@@ -55,6 +55,7 @@ def projects_index(
     q: str = "",
     inactive: bool = False,
     saved: str | None = None,
+    deleted: str | None = None,
 ) -> Response:
     """The projects table (active only unless "Show inactive projects" is ticked)."""
     require_login(actor)
@@ -64,9 +65,16 @@ def projects_index(
         "projects": projects,
         "q": q,
         "inactive": inactive,
-        "notice": f"Project {saved} saved." if saved else None,
+        "notice": _notice(saved, deleted),
     }
     return admin_render(request, conn, actor, settings, "projects", "admin/projects.html", context)
+
+
+def _notice(saved: str | None, deleted: str | None) -> str | None:
+    """The banner after a write: what happened to which project."""
+    if deleted:
+        return f"Project {deleted} deleted (deactivated; tick “Show inactive projects” to see it)."
+    return f"Project {saved} saved." if saved else None
 
 
 def _form_context(project: dict[str, Any] | None) -> dict[str, Any]:
@@ -181,4 +189,4 @@ def deactivate_project(
 ) -> Response:
     """Soft delete (isActive false), like the legacy DELETE."""
     row = delete_project(conn, actor, project_id)
-    return redirect_to(request, f"/admin/projects?saved={row.project_id}")
+    return redirect_to(request, f"/admin/projects?deleted={row.project_id}")

@@ -63,8 +63,29 @@ def proposals_page(
     context = _list_context(conn, actor, status)
     context["proposal"] = get_proposal(conn, actor, selected) if selected else None
     context["notice"] = f"Proposal {done} successfully" if done in _PAST.values() else None
+    context["errors"] = {}
     return admin_render(
         request, conn, actor, settings, "proposals", "admin/proposals.html", context
+    )
+
+
+def _refused(
+    request: Request,
+    conn: Any,
+    actor: Any,
+    settings: Any,
+    status: str,
+    proposal_id: str,
+    comments: str,
+    error: str,
+) -> Response:
+    """The review again, the typed comment kept and the error beside the comment field."""
+    context = _list_context(conn, actor, status)
+    context["proposal"] = get_proposal(conn, actor, proposal_id)
+    context["errors"] = {"comments": error}
+    context["comments"] = comments
+    return admin_render(
+        request, conn, actor, settings, "proposals", "admin/proposals.html", context, status=422
     )
 
 
@@ -73,6 +94,7 @@ _PAST = {
     "reject": "rejected",
     "implement": "implemented",
     "review": "reviewed",
+    "created": "created",
 }
 
 
@@ -81,6 +103,7 @@ def proposal_act(
     request: Request,
     conn: Conn,
     actor: CurrentActor,
+    settings: AppSettings,
     proposal_id: Annotated[str, Form(min_length=1, max_length=200)],
     action: Annotated[str, Form(pattern="^(approve|reject|implement|review)$")],
     comments: Annotated[str, Form(max_length=5000)] = "",
@@ -88,6 +111,9 @@ def proposal_act(
 ) -> Response:
     """Apply one review action to exactly `proposal_id`."""
     body: dict[str, Any] = {"action": action}
+    if action == "reject" and not comments.strip():
+        message = "Give the reason for rejecting: the reporter sees it"
+        return _refused(request, conn, actor, settings, status, proposal_id, comments, message)
     if action == "reject":
         body["reason"] = comments
     elif comments.strip():

@@ -13,9 +13,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from pmo_playbook.errors import Conflict
+from pmo_playbook.services.actor import Permission
 from pmo_playbook.services.sop_regeneration import parse_and_validate
 from pmo_playbook.services.sop_versions import diff_versions, list_versions, rollback
-from pmo_playbook.services.sops import apply_markdown, get_human_sop, list_human_sops
+from pmo_playbook.services.sops import (
+    apply_markdown,
+    get_human_sop,
+    list_all_human_sops,
+    list_human_sops,
+)
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 from pmo_playbook.web.markdown import render_markdown
 from pmo_playbook.web.pages.admin_common import admin_render, redirect_to, require_login
@@ -43,9 +49,23 @@ def diff_lines(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def _sop_rows(conn: Any, actor: Any, settings: Any) -> list[Any]:
+    """Editors see retired SOPs too (to restore them); others the active ones."""
+    if actor.can(Permission.EDIT_SOPS):
+        return list_all_human_sops(conn, actor)
+    return list_human_sops(conn, actor, public_read=settings.public_read)
+
+
 def _sop_list(conn: Any, actor: Any, settings: Any) -> list[dict[str, Any]]:
-    rows = list_human_sops(conn, actor, public_read=settings.public_read)
-    return [human_sop_view(row) for row in rows]
+    rows = _sop_rows(conn, actor, settings)
+    return [{**human_sop_view(row), "isActive": row.is_active} for row in rows]
+
+
+_NOTICES = {
+    "created": "SOP created; its agent view was generated.",
+    "retired": "SOP retired: it is hidden from the library, the chat and the API lists.",
+    "restored": "SOP restored.",
+}
 
 
 @router.get("/admin", response_model=None)
@@ -79,17 +99,26 @@ def sop_detail(
     saved: int | None = None,
     from_version: int | None = None,
     to_version: int | None = None,
+    created: int = 0,
+    retired: int = 0,
+    restored: int = 0,
 ) -> Response:
-    """One SOP in view, edit or history mode (history can show a diff)."""
+    """One SOP in view, edit or history mode (history can show a diff); a retired SOP is
+    shown to editors with its Restore button."""
     require_login(actor)
-    row = get_human_sop(conn, actor, sop_id, public_read=settings.public_read)
-    sop = human_sop_view(row)
+    rows = _sop_rows(conn, actor, settings)
+    row = next((r for r in rows if r.sop_id == sop_id and not r.is_active), None)
+    row = row or get_human_sop(conn, actor, sop_id, public_read=settings.public_read)
+    sop = {**human_sop_view(row), "isActive": row.is_active}
     warnings = parse_and_validate(row.markdown, row.sop_id, row.phase)[1].warnings if saved else []
+    flags = {"created": created, "retired": retired, "restored": restored}
+    done = next((key for key, flag in flags.items() if flag), None)
+    notice = f"Saved version {saved}; the agent view was regenerated." if saved else None
     context: dict[str, Any] = {
-        "sops": _sop_list(conn, actor, settings),
+        "sops": [{**human_sop_view(r), "isActive": r.is_active} for r in rows],
         "sop": sop,
-        "mode": mode if mode in ("view", "edit", "history") else "view",
-        "notice": f"Saved version {saved}; the agent view was regenerated." if saved else None,
+        "mode": mode if mode in ("view", "edit", "history") and row.is_active else "view",
+        "notice": notice or (_NOTICES[done] if done else None),
         "warnings": warnings,
         "diff": None,
     }

@@ -17,6 +17,7 @@ GAP = 8
 LABEL_WIDTH = 190
 PLOT_WIDTH = 360
 VALUE_WIDTH = 70
+COLUMN_MIN_WIDTH = 520
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,18 @@ def column_chart(
     """Grouped vertical columns per label (e.g. sessions and messages per day)."""
     if not labels or not series or not any(any(v for v in values) for _, values in series):
         return _empty(title)
-    plot_h, base, group_w = 160, 180, 72
-    width = 40 + group_w * len(labels)
+    plot_h, base = 160, 190
+    # A fixed minimum width: one day of data drew a 112 px chart whose legend was cut off.
+    width = max(COLUMN_MIN_WIDTH, 40 + 72 * len(labels))
+    slot = (width - 40) / len(labels)
+    group_w = min(slot - 16, 112)
     top = max(max(values) for _, values in series) or 1
-    col_w = (group_w - 16) / len(series)
+    col_w = group_w / len(series)
     parts = [
         Markup('<line class="axis" x1="30" y1="{b}" x2="{x2}" y2="{b}"/>').format(b=base, x2=width)
     ]
     for i, label in enumerate(labels):
-        x0 = 36 + i * group_w
+        x0 = 36 + i * slot + (slot - 16 - group_w) / 2
         for j, (name, values) in enumerate(series):
             value = values[i]
             h = value / top * plot_h
@@ -107,20 +111,31 @@ def column_chart(
             )
         parts.append(
             Markup('<text x="{x:.1f}" y="{y}" text-anchor="middle">{label}</text>').format(
-                x=x0 + (group_w - 16) / 2,
+                x=x0 + group_w / 2,
                 y=base + 16,
                 label=label[5:] if len(label) == 10 else label,
             )
         )
-    legend = Markup(" ").join(
-        Markup('<tspan class="legend s{j}">■ {name}</tspan>').format(j=j, name=name)
-        for j, (name, _) in enumerate(series)
-    )
-    parts.append(Markup('<text x="30" y="14">{legend}</text>').format(legend=legend))
+    parts.extend(_legend([name for name, _ in series]))
     return Markup(
         '<svg class="chart" role="img" aria-label="{title}" data-chart="{title}" '
         'viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title>{title}</title>{parts}</svg>'
     ).format(title=title, w=width, h=base + 28, parts=Markup("").join(parts))
+
+
+def _legend(names: Sequence[str]) -> list[Markup]:
+    """A swatch and a name per series along the top (shapes, not "■" text: every font draws
+    them), each entry placed after the previous one's estimated width."""
+    out, x = [], 30.0
+    for j, name in enumerate(names):
+        out.append(
+            Markup(
+                '<g class="legend-item"><rect class="legend s{j}" x="{x:.1f}" y="4" '
+                'width="10" height="10"/><text x="{tx:.1f}" y="13">{name}</text></g>'
+            ).format(j=j, x=x, tx=x + 14, name=name)
+        )
+        x += 14 + 7.5 * len(name) + 16
+    return out
 
 
 __all__ = ["Bar", "bar_chart", "column_chart"]

@@ -20,7 +20,7 @@ from pmo_playbook.errors import PmoError
 from pmo_playbook.services.actor import Actor
 from pmo_playbook.services.chat_history import get_history
 from pmo_playbook.services.message_ratings import session_ratings as read_ratings
-from pmo_playbook.services.sessions import list_sessions
+from pmo_playbook.services.sessions import list_sessions, session_title
 from pmo_playbook.services.sops import get_human_sop
 from pmo_playbook.web.markdown import heading_slugs, slugify
 
@@ -146,7 +146,7 @@ def chat_context(
     sop_index = {str(tab["sopId"]): tab for tab in sop_tabs}
     anchors = Anchors(conn, actor)
     messages = [message_view(m, ratings, sop_index, anchors) for m in history.get("messages", [])]
-    name = history.get("sessionName") or history.get("summary") or None
+    name = session_title(history) if history.get("exists") else None
     return {
         "session_id": session_id,
         "session_name": name,

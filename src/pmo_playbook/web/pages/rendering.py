@@ -100,6 +100,30 @@ def percent(value: Any) -> str:
     return f"{round(float(value) * 100)}%"
 
 
+def plural(word: str, count: Any, many: str | None = None) -> str:
+    """`word` for a count of 1, else its plural (`many`, or `word` + "s"): "1 user", "2 users"."""
+    return word if count == 1 else (many or word + "s")
+
+
+STATUS_WORDS = {
+    "pending_review": "Pending review",
+    "pending": "Pending review",
+    "ongoing": "In progress",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "implemented": "Implemented",
+    "archived": "Archived",
+    "completed": "Completed",
+    "closed": "Closed",
+}
+
+
+def status_label(value: Any) -> str:
+    """The words shown for a stored status (`pending_review` → "Pending review")."""
+    text = str(value or "")
+    return STATUS_WORDS.get(text, text.replace("_", " ").capitalize())
+
+
 def _markdown_filter(text: Any, heading_offset: int = 0, heading_ids: bool = True) -> Markup:
     return render_markdown(
         text if isinstance(text, str) else None,
@@ -127,6 +151,8 @@ def environment() -> Environment:
         ago=relative_time,
         iso_day=iso_day,
         percent=percent,
+        plural=plural,
+        status=status_label,
     )
     env.globals.update(csrf_token=csrf_token)
     return env

@@ -1,0 +1,50 @@
+"""SQL of `rate_limits`: one GCRA arrival time per key, checked and advanced under row locks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from pmo_playbook.errors import StorageError
+
+_ENSURE = """
+INSERT INTO rate_limits (key, tat) SELECT k, now() FROM unnest(%s::text[]) AS k
+ON CONFLICT (key) DO NOTHING
+"""
+# Locked in key order, so two requests sharing keys never deadlock.
+_LOCK = """
+SELECT key, greatest(tat, now()) AS tat, now() AS now FROM rate_limits
+ WHERE key = ANY(%s::text[]) ORDER BY key FOR UPDATE
+"""
+_ADVANCE = """
+UPDATE rate_limits SET tat = greatest(tat, now()) + make_interval(secs => %s)
+ WHERE key = ANY(%s::text[])
+"""
+_PURGE = "DELETE FROM rate_limits WHERE tat < now() - interval '1 minute'"
+
+
+class RateLimitRepository:
+    """Shared rate-limit state."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def _run(self, query: str, params: Any) -> psycopg.Cursor[Any]:
+        try:
+            return self.conn.execute(query, params)
+        except psycopg.Error as exc:
+            raise StorageError(f"rate_limits query failed: {type(exc).__name__}") from exc
+
+    def lock(self, keys: list[str]) -> list[tuple[str, datetime, datetime]]:
+        """(key, arrival time, now) of every key, created when missing, locked until commit."""
+        self._run(_ENSURE, (keys,))
+        return [(row[0], row[1], row[2]) for row in self._run(_LOCK, (keys,)).fetchall()]
+
+    def advance(self, keys: list[str], seconds: float) -> None:
+        self._run(_ADVANCE, (seconds, keys))
+
+    def purge_idle(self) -> int:
+        """Delete keys whose limit has fully recovered (they carry no state)."""
+        return self._run(_PURGE, ()).rowcount

@@ -37,15 +37,9 @@ from pmo_playbook.db import schema  # noqa: E402
 from pmo_playbook.db.cluster import LocalCluster, free_port, wheel_bin_dir  # noqa: E402
 from pmo_playbook.services.actor import Actor, Role  # noqa: E402
 from pmo_playbook.web.app import create_app  # noqa: E402
+from pmo_playbook.web.deps import get_actor  # noqa: E402
 
 ADMIN = Actor(user_id="u-eval", display="eval@example.org", role=Role.ADMIN)
-
-
-class _NoLimit:
-    """The chat rate limit is per user; an evaluation asks hundreds of questions."""
-
-    def check(self, keys: list[str]) -> float | None:
-        return None
 
 
 def _load(folder: Path) -> tuple[dict[str, str], dict[str, Any]]:
@@ -147,11 +141,15 @@ def run_library(folder: Path, mode: str) -> dict[str, Any]:
             url = cluster.url("postgres")
             with psycopg.connect(url, autocommit=True) as conn:
                 schema.apply_migrations(conn)
-            settings = Settings(DATABASE_URL=url, PMO_DATA_DIR=str(Path(tmp) / "data"))  # type: ignore[call-arg]
+            # The chat rate limit is per user; an evaluation asks hundreds of questions.
+            settings = Settings(  # type: ignore[call-arg]
+                DATABASE_URL=url,
+                PMO_DATA_DIR=str(Path(tmp) / "data"),
+                PMO_CHAT_RATE_LIMIT_PER_MINUTE=0,
+            )
             app = create_app(settings)
+            app.dependency_overrides[get_actor] = lambda: ADMIN
             with TestClient(app, raise_server_exceptions=True) as client:
-                app.state.actor_resolver = lambda request: ADMIN
-                app.state.chat_limiter = _NoLimit()
                 result = evaluate(client, sops, spec)
         finally:
             cluster.destroy()

@@ -19,6 +19,7 @@ from pmo_playbook.ai import embeddings
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.repositories.projects import ProjectRepository
 from pmo_playbook.services.actor import Actor, Role
+from pmo_playbook.web.deps import get_actor
 from tests.support.app import app_client
 
 ADMIN = Actor(user_id="u-admin", display="admin@example.org", role=Role.ADMIN)
@@ -81,7 +82,7 @@ How the team estimates the effort of planned work before the schedule is set.
 @pytest.fixture
 def client(db_url: DatabaseUrl, tmp_path: Path) -> Iterator[TestClient]:
     with app_client(db_url, tmp_path, **LIMITS) as c:
-        c.app.state.actor_resolver = lambda request: ADMIN  # type: ignore[attr-defined]
+        c.app.dependency_overrides[get_actor] = lambda: ADMIN  # type: ignore[attr-defined]
         yield c
 
 

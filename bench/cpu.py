@@ -58,6 +58,16 @@ class CpuSnapshot:
             server_cpu_seconds(data_dir),
         )
 
+    def seconds_to(self, later: CpuSnapshot) -> dict[str, float]:
+        """CPU seconds between this snapshot and `later`, per side, and their total."""
+        spent = {
+            "main": later.main - self.main,
+            "worker": later.children - self.children,
+            "server": later.server - self.server,
+        }
+        spent["total"] = sum(spent.values())
+        return spent
+
     def per_doc_us(self, later: CpuSnapshot, docs: int) -> dict[str, float]:
         """Microseconds of CPU per document between this snapshot and `later`, per side."""
         spent = {

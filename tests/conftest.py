@@ -11,6 +11,8 @@ import psycopg
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
+from tests.support.chat_sops import agent_sop_documents, insert_agent_sops
+from tests.support.nx import running_nx
 from tests.support.pg import DEBIAN_PG15_BIN, TestServer, start_cluster
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -79,3 +81,56 @@ def fixtures_dir() -> Path:
     if not FIXTURES.exists():
         pytest.fail(f"shared fixtures not found at {FIXTURES}; set PMO_SHARED_DIR")
     return FIXTURES
+
+
+@pytest.fixture
+def env_for(db_url: DatabaseUrl) -> Iterator[dict[str, str]]:
+    """Environment for a `pmo` command pointed at the test database."""
+    yield {"DATABASE_URL": db_url.raw, "COLUMNS": "200"}
+
+
+@pytest.fixture
+def sop_db_url(db_url: DatabaseUrl, fixtures_dir: Path) -> DatabaseUrl:
+    """A fresh database with SOP-001 … SOP-005 parsed from the shared sop-markdown fixtures."""
+    with psycopg.connect(db_url.raw) as conn:
+        insert_agent_sops(conn, agent_sop_documents(fixtures_dir))
+    return db_url
+
+
+@pytest.fixture
+def sconn(sop_db_url: DatabaseUrl) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to the SOP database for retrieval tests (rolled back afterwards)."""
+    with psycopg.connect(sop_db_url.raw) as conn:
+        yield conn
+        conn.rollback()
+
+
+@pytest.fixture(scope="session")
+def nx_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running nx-27017: a MongoDB wire-protocol stand-in (SQLite behind it) on a free port.
+
+    No real mongod can be installed here; nx-27017 speaks the protocol the real pymongo driver
+    uses, so the live source is exercised end to end (connect, list, batched cursors).
+    """
+    with running_nx(tmp_path_factory.mktemp("nx")) as uri:
+        yield uri
+
+
+# Fixtures that reach a server; a test in tests/unit must need none of them.
+_SERVER_FIXTURES = frozenset(
+    {"pg_server", "pg15", "template_db", "db_url", "empty_db_url", "conn", "nx_uri", "sop_db_url"}
+)
+_UNIT = Path(__file__).resolve().parent / "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the tiers honest: a unit test that asks for a database belongs in tests/integration."""
+    wrong = [
+        item.nodeid
+        for item in items
+        if _UNIT in item.path.parents and _SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+    ]
+    if wrong:
+        raise pytest.UsageError(
+            "unit tests using a server (move them to tests/integration): " + ", ".join(wrong)
+        )

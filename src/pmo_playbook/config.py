@@ -40,9 +40,15 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(default=None, validation_alias="DATABASE_URL")
     # Local state: the embedded PostgreSQL cluster, backups, logs.
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="PMO_DATA_DIR")
-    # Connection pool bounds (per process).
+    # Connection pool bounds (per process). Unset max: `pmo serve` derives it per worker from
+    # PMO_DB_CONNECTION_BUDGET (db/pool_sizing.py); elsewhere 10.
     db_pool_min: int = Field(default=1, ge=0, validation_alias="PMO_DB_POOL_MIN")
-    db_pool_max: int = Field(default=10, ge=1, validation_alias="PMO_DB_POOL_MAX")
+    db_pool_max: int | None = Field(default=None, ge=1, validation_alias="PMO_DB_POOL_MAX")
+    # Connections all workers of one `pmo serve` may hold together (default: half of the
+    # server's max_connections less its reserved slots).
+    db_connection_budget: int | None = Field(
+        default=None, ge=1, validation_alias="PMO_DB_CONNECTION_BUDGET"
+    )
     # Seconds to wait for a TCP connection to the database server.
     db_connect_timeout: float = Field(default=10.0, gt=0, validation_alias="PMO_DB_CONNECT_TIMEOUT")
     # Seconds a request may wait for a free pooled connection before it is answered 503
@@ -60,6 +66,24 @@ class Settings(BaseSettings):
     # Live legacy MongoDB URI, used by `pmo migrate` when `--from` is not given.
     mongodb_uri: SecretStr | None = Field(default=None, validation_alias="MONGODB_URI")
 
+    # --- cut-over (docs/migration-runbook.md) -----------------------------------------------
+    # The seed's per-module toggles, read as the DESIRED owner of each module during a cut-over:
+    # true = PostgreSQL, false = MongoDB, unset = no preference. `pmo cutover status` shows
+    # where the actual owner differs and `pmo cutover apply` switches/rolls back to match
+    # (with the same checks as `switch` / `rollback`). Nothing flips on its own.
+    use_postgres_projects: bool | None = Field(
+        default=None, validation_alias="USE_POSTGRES_PROJECTS"
+    )
+    use_postgres_sops: bool | None = Field(default=None, validation_alias="USE_POSTGRES_SOPS")
+    use_postgres_chat: bool | None = Field(default=None, validation_alias="USE_POSTGRES_CHAT")
+    use_postgres_feedback: bool | None = Field(
+        default=None, validation_alias="USE_POSTGRES_FEEDBACK"
+    )
+    use_postgres_proposals: bool | None = Field(
+        default=None, validation_alias="USE_POSTGRES_PROPOSALS"
+    )
+    use_postgres_users: bool | None = Field(default=None, validation_alias="USE_POSTGRES_USERS")
+
     # --- web ------------------------------------------------------------------------------
     # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR
     # networks, e.g. "127.0.0.1,10.0.0.0/8"). Default none: the peer address is the client.
@@ -67,6 +91,10 @@ class Settings(BaseSettings):
     # Address and port `pmo serve` binds to.
     host: str = Field(default="127.0.0.1", validation_alias="PMO_HOST")
     port: int = Field(default=8000, ge=0, le=65535, validation_alias="PMO_PORT")
+    # Worker processes of `pmo serve` (default: the machine's cores).
+    workers: int | None = Field(default=None, ge=1, le=64, validation_alias="PMO_WORKERS")
+    # One uvicorn log line per request (off by default: a reverse proxy usually logs them).
+    access_log: bool = Field(default=False, validation_alias="PMO_ACCESS_LOG")
     # Largest accepted request body, in bytes.
     max_body_bytes: int = Field(default=1_000_000, ge=1024, validation_alias="PMO_MAX_BODY_BYTES")
     # Secret used to sign cookies; generated and kept in PMO_DATA_DIR when unset.
@@ -139,6 +167,15 @@ class Settings(BaseSettings):
             if item:
                 ipaddress.ip_network(item, strict=False)  # ValueError names the bad entry
         return value
+
+    def desired_owners(self) -> dict[str, str]:
+        """Module -> "postgresql" / "mongodb" for every USE_POSTGRES_<MODULE> that is set."""
+        wanted = {
+            "projects": self.use_postgres_projects, "sops": self.use_postgres_sops,
+            "chat": self.use_postgres_chat, "feedback": self.use_postgres_feedback,
+            "proposals": self.use_postgres_proposals, "users": self.use_postgres_users,
+        }  # fmt: skip
+        return {m: ("postgresql" if v else "mongodb") for m, v in wanted.items() if v is not None}
 
     @property
     def embedded_dir(self) -> Path:

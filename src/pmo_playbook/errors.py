@@ -63,6 +63,12 @@ class Conflict(PmoError):
     status = 409
 
 
+class ModuleNotOwned(Conflict):
+    """A write to a module the legacy application owns during a cut-over (nothing written)."""
+
+    code = "MODULE_NOT_OWNED"
+
+
 class RateLimited(PmoError):
     """Too many requests."""
 

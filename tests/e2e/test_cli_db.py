@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 from tests.support.pg import APPLICATION_TABLES, SUPERUSER_PASSWORD, TestServer
 
 

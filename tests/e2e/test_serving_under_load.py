@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.web.client_address import client_address
-from tests.auth.helpers import PASSWORD, make_token, make_user
+from tests.e2e.auth.helpers import PASSWORD, make_token, make_user
 from tests.support.app import app_client
 from tests.support.pg import TestServer
 

@@ -131,4 +131,4 @@ def demo(
         return
     from pmo_playbook.cli.serve import serve
 
-    serve(ctx, host=host, port=port)
+    serve(ctx, host=host, port=port, workers=None)

@@ -14,13 +14,14 @@ from pydantic import ValidationError
 from typer.exceptions import TyperException
 
 from pmo_playbook import __version__
-from pmo_playbook.cli import backup, db, demo, migrate, serve, users
+from pmo_playbook.cli import backup, cutover, db, demo, migrate, serve, users
 from pmo_playbook.cli.context import CliContext
 from pmo_playbook.cli.output import error_line
 from pmo_playbook.config import load_settings
 from pmo_playbook.db.url import redact
 from pmo_playbook.errors import PmoError
 from pmo_playbook.logs import configure_logging
+from pmo_playbook.services.ownership import module_not_owned
 
 app = typer.Typer(
     name="pmo",
@@ -35,6 +36,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(serve.app, name="serve")
 app.add_typer(users.app, name="users")
 app.add_typer(migrate.app, name="migrate")
+app.add_typer(cutover.app, name="cutover")
 
 
 def _version(value: bool) -> None:
@@ -72,7 +74,7 @@ def run() -> None:
     except PmoError as exc:
         if debug:
             traceback.print_exc()
-        error_line(exc.message)
+        error_line((module_not_owned(exc) or exc).message)
         sys.exit(2)
     except ValidationError as exc:
         if debug:
@@ -92,7 +94,11 @@ def run() -> None:
     except Exception as exc:  # the edge: one line, traceback only on request
         if debug:
             traceback.print_exc()
-        else:
+        refused = module_not_owned(exc)
+        if refused is not None:
+            error_line(refused.message)
+            sys.exit(2)
+        if not debug:
             error_line(f"{type(exc).__name__}: {redact(str(exc))} (run with --debug for details)")
         sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)

@@ -12,18 +12,21 @@ import typer
 from pmo_playbook.cli.context import get_context
 from pmo_playbook.cli.output import bad, emit_json, ok, say, warn
 from pmo_playbook.errors import InvalidInput
+from pmo_playbook.migration.connection import open_connection
 from pmo_playbook.migration.load import quarantine as quarantine_store
+from pmo_playbook.migration.load.id_range import IdRange
 from pmo_playbook.migration.load.loader import DEFAULT_BATCH_SIZE, LoadOptions
 from pmo_playbook.migration.load.progress import RichProgress
 from pmo_playbook.migration.load.prune import Extras, PruneRefused, PruneRequest
 from pmo_playbook.migration.load.report import RunReport, summary_line
 from pmo_playbook.migration.load.retry import retry as retry_entries
-from pmo_playbook.migration.load.run import migrate, open_connection
+from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.load.status import migration_status
 from pmo_playbook.migration.plan import BSON_MAX, plan
 from pmo_playbook.migration.reverse.export import export as export_rows
 from pmo_playbook.migration.sources.base import Source
 from pmo_playbook.migration.verify.compare import verify as verify_source
+from pmo_playbook.sync.ownership import module_status
 
 app = typer.Typer(
     help="Migrate a legacy MongoDB database: plan, run, verify, export.", no_args_is_help=True
@@ -48,20 +51,25 @@ JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 @contextmanager
-def _source(ctx: typer.Context, spec: str | None, fmt: str | None) -> Iterator[Source]:
+def cli_source(ctx: typer.Context, spec: str | None, fmt: str | None) -> Iterator[Source]:
     """Open the source named by --from (or MONGODB_URI); close it afterwards."""
     from pmo_playbook.migration.sources import open_source  # the sources engineer's entry point
 
-    if not spec:
-        uri = get_context(ctx).settings.mongodb_uri
-        if uri is None:
-            raise InvalidInput("no source: pass --from or set MONGODB_URI")
-        spec = uri.get_secret_value()
-    source = open_source(spec, format=fmt)
+    source = open_source(source_spec(ctx, spec), format=fmt)
     try:
         yield source
     finally:
         source.close()
+
+
+def source_spec(ctx: typer.Context, spec: str | None) -> str:
+    """--from, else MONGODB_URI (InvalidInput when neither is given)."""
+    if spec:
+        return spec
+    uri = get_context(ctx).settings.mongodb_uri
+    if uri is None:
+        raise InvalidInput("no source: pass --from or set MONGODB_URI")
+    return uri.get_secret_value()
 
 
 @app.command("plan")
@@ -74,7 +82,7 @@ def plan_cmd(
     max_doc_bytes: int = typer.Option(BSON_MAX, "--max-doc-bytes", help="Oversized threshold."),
 ) -> None:
     """List collections, their target tables and a pre-flight scan. Writes nothing."""
-    with _source(ctx, from_, fmt) as source:
+    with cli_source(ctx, from_, fmt) as source:
         result = plan(source, include_unmapped=include_unmapped, max_bytes=max_doc_bytes)
     if as_json:
         emit_json(result.as_json())
@@ -108,16 +116,26 @@ def run_cmd(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="With --prune: list the rows it would delete, delete nothing."
     ),
+    id_range: str | None = typer.Option(
+        None,
+        "--id-range",
+        help="Only documents with LOW <= _id < HIGH (hex ObjectId prefixes, LOW:HIGH, one "
+        "may be empty): one part of a load split over processes or machines.",
+    ),
 ) -> None:
     """Plan, load (resumable, idempotent) and verify every document; exit 1 on any problem."""
+    ranged = IdRange.parse(id_range) if id_range is not None else None
     cli = get_context(ctx)
     url = cli.database_url()
     request = PruneRequest(dry_run=dry_run, confirm=_confirm_prune(yes)) if prune else None
     if report and not report.parent.is_dir():  # before the load, not after a long one
         raise InvalidInput(f"--report {report}: folder {report.parent} does not exist")
-    with _source(ctx, from_, fmt) as source, RichProgress() as progress:
+    with cli_source(ctx, from_, fmt) as source, RichProgress() as progress:
         options = LoadOptions(
-            batch_size=batch_size, include_unmapped=include_unmapped, progress=progress
+            batch_size=batch_size,
+            include_unmapped=include_unmapped,
+            progress=progress,
+            id_range=ranged,
         )
         result = migrate(url, source, options, prune=request)
     _show_run(result)
@@ -194,7 +212,7 @@ def verify_cmd(
 ) -> None:
     """Re-read the source and compare every document with its row; exit 0 only if identical."""
     url = get_context(ctx).database_url()
-    with _source(ctx, from_, fmt) as source:
+    with cli_source(ctx, from_, fmt) as source:
         result = verify_source(url, source, include_unmapped=include_unmapped)
     if as_json:
         emit_json(result.as_json())
@@ -235,8 +253,9 @@ def status_cmd(
     open quarantine and indexes a killed load left missing. Reads only."""
     with open_connection(get_context(ctx).database_url()) as conn:
         result = migration_status(conn, last)
+        modules = module_status(conn, get_context(ctx).settings.desired_owners())
     if as_json:
-        emit_json(result.as_json())
+        emit_json({**result.as_json(), "cutover": [m.as_json() for m in modules]})
         return
     say(f"Writer lock: {result.writer or 'free (no migration is writing)'}")
     if not result.runs:
@@ -254,6 +273,9 @@ def status_cmd(
         bad(f"quarantine: {count} open {collection} entries (pmo migrate quarantine list)")
     for index, table in result.missing_indexes:
         bad(f"missing index {index} on {table} (the next pmo migrate run or pmo serve creates it)")
+    from pmo_playbook.cli.cutover import show_status  # it registers on this app: imported late
+
+    show_status(modules)
 
 
 @app.command("export")

@@ -9,6 +9,7 @@ from psycopg_pool import ConnectionPool
 
 from pmo_playbook.config import Settings
 from pmo_playbook.db.connect import check_server_version, connection_kwargs
+from pmo_playbook.db.pool_sizing import DEFAULT_POOL_MAX
 from pmo_playbook.db.url import DatabaseUrl
 
 
@@ -26,7 +27,7 @@ def create_pool(url: DatabaseUrl, settings: Settings) -> ConnectionPool:
     return ConnectionPool(
         url.raw,
         min_size=settings.db_pool_min,
-        max_size=max(settings.db_pool_max, settings.db_pool_min, 1),
+        max_size=max(settings.db_pool_max or DEFAULT_POOL_MAX, settings.db_pool_min, 1),
         kwargs=kwargs,
         open=False,
         timeout=settings.db_connect_timeout,

@@ -29,7 +29,7 @@ def format_number(prefix: str, number: int) -> str:
 def check_new_id(prefix: str, value: Any, field: str) -> str:
     """`value` if it is a well-formed `PREFIX-NNN` id for a new document, else a 422 naming
     `field` (the offending value is not echoed: it may be megabytes long)."""
-    if isinstance(value, str) and _PATTERNS[prefix].match(value):
+    if isinstance(value, str) and _PATTERNS[prefix].fullmatch(value):
         return value
     raise InvalidInput(
         f"{field} must look like {prefix}-NNN (3 to 9 digits)",

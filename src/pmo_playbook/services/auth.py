@@ -29,6 +29,7 @@ from pmo_playbook.repositories.login_attempts import LoginAttemptRepository
 from pmo_playbook.repositories.login_sessions import LoginSessionRepository
 from pmo_playbook.repositories.users import UserRepository
 from pmo_playbook.services.actor import Actor
+from pmo_playbook.services.ownership import owns
 from pmo_playbook.services.passwords import (
     burn_verification,
     hash_password,
@@ -139,10 +140,11 @@ def authenticate(
     attempts = LoginAttemptRepository(conn)
     attempts.clear("account", account)
     attempts.release("ip", ip, max_failures=policy.max_failures_per_ip)
-    if needs_rehash(credentials.password_hash):
-        UserRepository(conn).replace_hash(user.user_id, hash_password(password))
-    now = utc_now()
-    UserRepository(conn).record_login(user.user_id, now, to_iso(now))
+    if owns(conn, "users"):  # while MongoDB owns users, the legacy app records its logins
+        if needs_rehash(credentials.password_hash):
+            UserRepository(conn).replace_hash(user.user_id, hash_password(password))
+        now = utc_now()
+        UserRepository(conn).record_login(user.user_id, now, to_iso(now))
     log.info("login succeeded for user %s", user.user_id)
     return LoginOutcome(LoginStatus.OK, user)
 

@@ -1,5 +1,5 @@
-"""Health check: the database answers and reports its schema version; the chat's retrieval
-mode (hybrid, or full-text only and why)."""
+"""Health check: the database answers, its schema version, the cut-over lag per module, and the
+chat's retrieval mode (hybrid, or full-text only and why)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import psycopg
 
 from pmo_playbook.ai.embeddings import availability
 from pmo_playbook.repositories.diagnostics import DiagnosticsRepository
+from pmo_playbook.sync.ownership import module_status
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class HealthReport:
     schema_version: int | None
     retrieval: str  # "hybrid" | "full-text"
     retrieval_detail: str
+    cutover: list[dict[str, Any]] | None = None  # per module during a cut-over (None: none)
 
 
 def check_health(conn: psycopg.Connection[Any]) -> HealthReport:
@@ -25,7 +27,14 @@ def check_health(conn: psycopg.Connection[Any]) -> HealthReport:
     repo = DiagnosticsRepository(conn)
     name, _version = repo.identity()
     mode, detail = retrieval_mode()
-    return HealthReport(name, repo.schema_version(), mode, detail)
+    modules = module_status(conn)
+    return HealthReport(
+        database=name,
+        schema_version=repo.schema_version(),
+        retrieval=mode,
+        retrieval_detail=detail,
+        cutover=[m.as_json() for m in modules] or None,
+    )
 
 
 def retrieval_mode() -> tuple[str, str]:

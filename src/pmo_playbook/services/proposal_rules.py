@@ -78,7 +78,10 @@ def apply_section_change(
             raise Conflict(
                 f"Proposal {proposal_id}: the original content no longer appears in '{section}'"
             )
-        body = body.replace(original, suggested, 1)
+        # Keep the original's line ending: a textarea's trailing newline must not turn into
+        # a blank line added to the SOP (the diff would show a change nobody meant).
+        ending = original[len(original.rstrip("\n")) :]
+        body = body.replace(original, suggested.rstrip("\n") + ending, 1)
     else:
         kept = body.rstrip("\n")
         trailing = body[len(kept) :]

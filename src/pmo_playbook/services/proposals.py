@@ -237,7 +237,7 @@ def act_on_proposal(
     """PATCH /api/proposals/{id} {action, comments?, reason?} → (populated proposal, message)."""
     require_permission(actor, Permission.APPROVE_PROPOSALS, "review proposals")
     action = body.get("action")
-    if action not in TRANSITIONS:
+    if not isinstance(action, str) or action not in TRANSITIONS:  # {} or [] is unhashable
         raise BadRequest("Invalid action. Use: approve, reject, review, implement, or archive")
     repo = ProposalRepository(conn)
     row = repo.get(proposal_id, lock=True)

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from pmo_playbook.config import Settings
 from pmo_playbook.errors import ServiceUnavailable
 from pmo_playbook.services.actor import Actor
+from pmo_playbook.services.ownership import module_not_owned
 from pmo_playbook.web.auth.context import resolve_actor
 from pmo_playbook.web.request_db import (
     database_unavailable,
@@ -35,7 +36,8 @@ async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection[Any]]:
     returns, rolled back when it raises; then the connection goes back to the pool at once.
 
     Async on purpose: waiting for a connection happens in the event loop (bounded, see
-    web/request_db.py), never in a worker thread. A lost database is a 503."""
+    web/request_db.py), never in a worker thread. A lost database is a 503; a write the
+    cut-over's capture trigger refused (a module MongoDB owns) is a 409 MODULE_NOT_OWNED."""
     holder = request_connection(request.scope)
     conn = await holder.get()
     try:
@@ -46,6 +48,9 @@ async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection[Any]]:
         lost = isinstance(exc, Exception) and is_database_failure(exc)
         if lost and not isinstance(exc, ServiceUnavailable):
             raise database_unavailable() from exc
+        refused = module_not_owned(exc)  # a write to a module the legacy application owns
+        if refused is not None and refused is not exc:
+            raise refused from None
         raise
     try:
         await run_in_threadpool(conn.commit)

@@ -36,6 +36,13 @@ class Column:
     pg_type: str
     rule: Rule = field(compare=False, repr=False, default=lambda d, lid: None)
     vocabulary: tuple[str, ...] | None = None  # the values the schema's CHECK allows
+    # What the rule reads and accepts, for readers that make documents rather than read them
+    # (the migration benchmark's generator): the document field, whether a document without
+    # it is rejected, the key pattern and the integer bounds.
+    source: str | None = None
+    required: bool = False
+    pattern: str | None = None
+    bounds: tuple[int, int | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,10 @@ def key(name: str, source: str, pattern: re.Pattern[str] | None = None) -> Colum
             raise Rejected(f"natural key {source}={value!r} does not match {pattern.pattern}")
         return value
 
-    return Column(name, "text", rule)
+    return Column(
+        name, "text", rule, source=source, required=True,
+        pattern=pattern.pattern if pattern is not None else None,
+    )  # fmt: skip
 
 
 def vocabulary(
@@ -159,7 +169,8 @@ def vocabulary(
             raise Rejected(f"{source}={value!r} is not one of {', '.join(allowed)}")
         return value
 
-    return Column(name, "text", rule, vocabulary=allowed)
+    required = default is None and not optional
+    return Column(name, "text", rule, vocabulary=allowed, source=source, required=required)
 
 
 def integer(
@@ -181,7 +192,7 @@ def integer(
             raise Rejected(f"{source}={number} is outside {bound}")
         return number
 
-    return Column(name, pg_type, rule)
+    return Column(name, pg_type, rule, source=source, required=default is None, bounds=(low, high))
 
 
 def flag(name: str, source: str, default: bool) -> Column:
@@ -191,7 +202,7 @@ def flag(name: str, source: str, default: bool) -> Column:
         value = data.get(source)
         return value if isinstance(value, bool) else default
 
-    return Column(name, "boolean", rule)
+    return Column(name, "boolean", rule, source=source)
 
 
 def text(name: str, source: str) -> Column:
@@ -201,7 +212,7 @@ def text(name: str, source: str) -> Column:
         value = data.get(source)
         return value if isinstance(value, str) else None
 
-    return Column(name, "text", rule)
+    return Column(name, "text", rule, source=source)
 
 
 def number(name: str, source: str) -> Column:
@@ -213,12 +224,13 @@ def number(name: str, source: str) -> Column:
             return None
         return float(value)
 
-    return Column(name, "double precision", rule)
+    return Column(name, "double precision", rule, source=source)
 
 
 def moment(name: str, source: str) -> Column:
     """A timestamp, or NULL when missing or not a date."""
-    return Column(name, "timestamptz", lambda data, lid: parse_time(data.get(source)))
+    rule: Rule = lambda data, lid: parse_time(data.get(source))  # noqa: E731
+    return Column(name, "timestamptz", rule, source=source)
 
 
 def moment_or_fallback(name: str, source: str) -> Column:
@@ -227,12 +239,12 @@ def moment_or_fallback(name: str, source: str) -> Column:
     def rule(data: dict[str, Any], lid: str) -> datetime:
         return parse_time(data.get(source)) or _fallback_time(data, lid)
 
-    return Column(name, "timestamptz", rule)
+    return Column(name, "timestamptz", rule, source=source)
 
 
 def referenced_id(name: str, reference: Reference) -> Column:
     """The staged legacy id of a reference (resolved to the foreign key at load)."""
-    return Column(name, "text", lambda data, lid: reference.legacy_id(data))
+    return Column(name, "text", lambda data, lid: reference.legacy_id(data), source=reference.field)
 
 
 def timestamps(updated: str = "updatedAt") -> tuple[Column, Column]:

@@ -29,6 +29,7 @@ from pmo_playbook.migration.load import checkpoints, quarantine, staging
 from pmo_playbook.migration.load import direct as direct_path
 from pmo_playbook.migration.load.batch import Batch, Sent, attach, checks_of, rederive
 from pmo_playbook.migration.load.checkpoints import Checkpoint
+from pmo_playbook.migration.load.id_range import IdRange
 from pmo_playbook.migration.load.pipeline import Encoder, worker_extract_differs
 from pmo_playbook.migration.load.progress import NullProgress, ProgressSink
 from pmo_playbook.migration.sources.base import ResumePoint, Source, SourceDocument
@@ -45,7 +46,10 @@ class LoadOptions:
     include_unmapped: bool = False
     progress: ProgressSink = field(default_factory=NullProgress)
     # Encode in a worker process when a collection has more than this many documents left
-    # (None: never). Below it the process start-up would cost more than it saves.
+    # (None: never). Below it the process start-up would cost more than it saves: a worker
+    # from two batches on cost ≈ 0.5-0.8 s of CPU per collection (its imports) and lost on
+    # registry-shaped documents (bench/migrate.py); a worker kept for the whole run is not
+    # built yet.
     worker_threshold: int | None = 3 * DEFAULT_BATCH_SIZE
     # Load without the target's secondary indexes (created again after) when a collection of at
     # least this many documents starts into an empty table (None: never). deferred_indexes.py.
@@ -53,6 +57,8 @@ class LoadOptions:
     # COPY a first load's batches straight into the (empty at start) target table, the staging
     # path as the fallback of a batch that meets a conflict (direct.py, round 5).
     direct_copy: bool = True
+    # Load only the documents whose `_id` lies in this range (id_range.py); None: all of them.
+    id_range: IdRange | None = None
 
 
 def _documents(
@@ -93,7 +99,11 @@ def load_collection(load: CollectionLoad, source: Source, total: int | None) -> 
     options.progress.start(codec.collection, total, point.next_index)
     left = None if total is None else total - point.next_index
     threshold = options.worker_threshold
-    encoder = Encoder(codec, threshold is not None and (left is None or left > threshold))
+    # A known size decides at once; an unknown one (export files) starts inline and starts the
+    # worker once the collection proved larger than the threshold.
+    use_worker = threshold is not None and left is not None and left > threshold
+    late = threshold if threshold is not None and left is None else None
+    encoder = Encoder(codec, use_worker, start_after=late)
     try:
         load.direct = _goes_direct(load)
         with deferred_checks(source):
@@ -127,19 +137,19 @@ def _load(load: CollectionLoad, docs: Iterator[SourceDocument], encoder: Encoder
     extract, and reads it ahead in a thread of its own (run_guard._prefetched).
     """
     codec, point, options = load.codec, load.point, load.options
-    rederiving = encoder.worker and worker_extract_differs(codec.spec, codec.collection)
-    read_ahead = encoder.worker and not rederiving
+    differs = worker_extract_differs(codec.spec, codec.collection)
     started = time.perf_counter()
     chunk, error = read_chunk(docs, options.batch_size)
     if chunk:
         encoder.submit(_items(chunk), point.next_index, checks_of(chunk))
     while chunk:
         following: list[SourceDocument] = []
+        read_ahead = encoder.worker and not differs  # the worker may start late (pipeline.py)
         if read_ahead and error is None:
             following, error = read_chunk(docs, options.batch_size)
         prepared = encoder.result()
         items = _items(chunk)
-        if rederiving:
+        if differs and encoder.last_from_worker:
             rederive(prepared, items, codec, point.next_index)
         if not read_ahead and error is None:
             following, error = read_chunk(docs, options.batch_size)

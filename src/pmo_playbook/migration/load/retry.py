@@ -21,11 +21,11 @@ from psycopg import sql
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.connection import open_connection
 from pmo_playbook.migration.load import quarantine
 from pmo_playbook.migration.load.batch import prepare_batch
 from pmo_playbook.migration.load.exclusive import exclusive_writer
 from pmo_playbook.migration.load.loader import write_batch
-from pmo_playbook.migration.load.run import open_connection
 from pmo_playbook.migration.load.run_guard import DUPLICATE_REASON, source_legacy_id
 from pmo_playbook.migration.mapping import target_for
 from pmo_playbook.migration.sources.base import SourceDocument

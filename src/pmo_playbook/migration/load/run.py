@@ -14,14 +14,14 @@ import time
 from dataclasses import replace
 from typing import Any
 
-import orjson
 import psycopg
-from psycopg.types.json import set_json_loads
+from psycopg import sql
 
-from pmo_playbook.db.connect import connect
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.documents.registry.columns import TableSpec
+from pmo_playbook.errors import InvalidInput
 from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.connection import open_connection
 from pmo_playbook.migration.load import checkpoints, deferred_indexes, quarantine, staging
 from pmo_playbook.migration.load.checkpoints import Checkpoint
 from pmo_playbook.migration.load.exclusive import (
@@ -31,6 +31,7 @@ from pmo_playbook.migration.load.exclusive import (
     exclusive_writer,
     run_label,
 )
+from pmo_playbook.migration.load.id_range import IdRange, IdRangeSource
 from pmo_playbook.migration.load.loader import CollectionLoad, LoadOptions, load_collection
 from pmo_playbook.migration.load.prune import (
     Extras,
@@ -52,13 +53,6 @@ from pmo_playbook.migration.sources.base import Source, SourceCollection
 log = logging.getLogger(__name__)
 
 
-def open_connection(url: DatabaseUrl) -> psycopg.Connection[Any]:
-    """A connection for migration work: JSONB parsed with orjson."""
-    conn = connect(url)
-    set_json_loads(orjson.loads, conn)
-    return conn
-
-
 def migrate(
     url: DatabaseUrl,
     source: Source,
@@ -74,6 +68,10 @@ def migrate(
     writer holds it, `MigrationInProgress` is raised before anything is written.
     """
     options = options or LoadOptions()
+    if options.id_range is not None:
+        if prune is not None:
+            raise InvalidInput("--prune with --id-range: the other ranges' rows would be deleted")
+        source = IdRangeSource(source, options.id_range)
     with exclusive_writer(url, MIGRATE_RUN) as lock:
         checked = replace(options, progress=LockCheckingProgress(options.progress, lock))
         return _migrate(url, source, checked, prune, lock)
@@ -101,10 +99,12 @@ def _migrate(
                 conn, source, collections, run_id, points, options, report, rebuilder, url
             )
             rebuilder.finish()  # every index back before the final counts and reports
-            extras = _catch_up(conn, run_id, loaded, report, prune, lock)
+            # Rows outside an `_id` range belong to other runs: no extras, counts in the range.
+            ranged = options.id_range
+            extras = _catch_up(conn, run_id, loaded, report, prune, lock) if not ranged else {}
             for name, spec, point in loaded:
                 report.collections.append(
-                    collection_report(conn, name, spec, point, extras, run_id)
+                    collection_report(conn, name, spec, point, extras, run_id, ranged)
                 )
         except BaseException:
             conn.rollback()
@@ -252,6 +252,7 @@ def collection_report(
     point: Checkpoint,
     extras: dict[str, Extras],
     run_id: int,
+    id_range: IdRange | None = None,
 ) -> CollectionReport:
     """Counters of the checkpoint, plus the row count, open quarantine entries and extras now.
 
@@ -266,8 +267,14 @@ def collection_report(
     gone_set = set(gone)
     with conn.transaction():
         skipped = duplicates_skipped(conn, run_id, collection)
-        row = conn.execute(staging.count_rows(spec), {"collection": collection}).fetchone()
+        count = staging.count_rows(spec)
+        if id_range is not None:
+            where = sql.SQL(" WHERE true") if spec.scope_column is None else sql.SQL("")
+            count = sql.Composed([count, where, id_range.where()])
+        row = conn.execute(count, {"collection": collection}).fetchone()
         open_ids = quarantine.open_ids(conn, collection)
+        if id_range is not None:
+            open_ids = [i for i in open_ids if id_range.contains(i)]
     return CollectionReport(
         collection=collection,
         table=spec.table,

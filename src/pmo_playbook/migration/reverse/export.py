@@ -32,8 +32,8 @@ from pmo_playbook.documents.registry.collection import ID_INDEX
 from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.errors import InvalidInput
 from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.connection import open_connection
 from pmo_playbook.migration.load import staging
-from pmo_playbook.migration.load.run import open_connection
 from pmo_playbook.migration.mapping import SPECS, unmapped_spec
 from pmo_playbook.migration.reverse.staged_folder import check_destination, fsync, staged
 

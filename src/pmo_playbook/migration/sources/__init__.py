@@ -26,7 +26,6 @@ from pmo_playbook.migration.sources.base import (
     count_documents,
 )
 from pmo_playbook.migration.sources.jsonstream import first_char, iter_json_documents, make_decoder
-from pmo_playbook.migration.sources.live import MongoSource
 from pmo_playbook.migration.sources.mongodump import (
     DATA_SUFFIXES,
     MongodumpSource,
@@ -76,6 +75,10 @@ def open_source(
             if server_selection_timeout_ms is None
             else {"server_selection_timeout_ms": server_selection_timeout_ms}
         )
+        # pymongo costs ≈ 0.2 s to import: only a live source pays it (a small file run is
+        # meant to finish in well under 2 s).
+        from pmo_playbook.migration.sources.live import MongoSource
+
         return MongoSource(
             spec if "://" in spec else None, database=database, client=client, **timeout
         )

@@ -25,8 +25,8 @@ from psycopg import sql
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.migration.codec.rowcodec import RowCodec
+from pmo_playbook.migration.connection import open_connection
 from pmo_playbook.migration.load import staging
-from pmo_playbook.migration.load.run import open_connection
 from pmo_playbook.migration.load.run_guard import source_legacy_id
 from pmo_playbook.migration.mapping import sorted_collections, target_for
 from pmo_playbook.migration.sources.base import Source

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from pydantic import BaseModel
 
@@ -20,6 +22,8 @@ class Health(BaseModel):
     schemaVersion: int | None
     retrieval: str
     retrievalDetail: str
+    # During a cut-over: per module owner, lag_seconds, pending writes to MongoDB, verify.
+    cutover: list[dict[str, Any]] | None = None
 
 
 @router.get("/healthz", response_model=Health)
@@ -32,4 +36,5 @@ def healthz(conn: Conn) -> Health:
         schemaVersion=report.schema_version,
         retrieval=report.retrieval,
         retrievalDetail=report.retrieval_detail,
+        cutover=report.cutover,
     )

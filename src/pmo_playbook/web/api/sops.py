@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
-from pydantic import BaseModel, ConfigDict, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from pmo_playbook.errors import BadRequest
 from pmo_playbook.services.sop_versions import diff_versions, get_version, list_versions, rollback
@@ -33,7 +33,7 @@ class RegenerateBody(BaseModel):
 class RollbackBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    version: StrictInt
+    version: Annotated[StrictInt, Field(ge=1, le=MAX_VERSION)]
 
 
 @router.post("/api/sops/regenerate", responses=errors(409))

@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pmo_playbook.config import Settings
-from pmo_playbook.errors import ServiceUnavailable
+from pmo_playbook.errors import PmoError, ServiceUnavailable
 from pmo_playbook.services.auth import load_secret_key
 from pmo_playbook.web.auth.context import (
     STATE_KEY,
@@ -80,7 +80,8 @@ class AuthMiddleware:
         try:
             ctx = await self._resolve(request, secret)
         except ServiceUnavailable as exc:
-            await unavailable_response(exc)(scope, receive, send)
+            response = await self._unavailable(request, exc)
+            await response(scope, receive, send)
             return
         scope.setdefault("state", {})[STATE_KEY] = ctx
         refusal = await self._refusal(request, ctx, receive)
@@ -89,6 +90,15 @@ class AuthMiddleware:
             return
         replay = refusal if refusal is not None else receive
         await self.app(scope, replay, self._with_cookies(request, ctx, send))
+
+    async def _unavailable(self, request: Request, exc: ServiceUnavailable) -> Response:
+        """The app's own answer to a 503: the JSON envelope for the API, the HTML error page
+        for a page (both with Retry-After); the plain envelope if no handler is installed."""
+        handler = request.app.exception_handlers.get(PmoError)
+        if handler is None:
+            return unavailable_response(exc)
+        response: Response = await handler(request, exc)
+        return response
 
     async def _resolve(self, request: Request, secret: bytes) -> AuthContext:
         """The caller; a credential lookup runs on the request's connection."""

@@ -10,7 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from pmo_playbook.config import Settings
 from pmo_playbook.errors import Unauthorized
-from pmo_playbook.services.actor import Actor
+from pmo_playbook.services.actor import Actor, Permission
+from pmo_playbook.services.sessions import can_triage, require
+from pmo_playbook.services.sop_access import require_permission, require_project_editor
 from pmo_playbook.web.pages.rendering import is_htmx, render
 from pmo_playbook.web.pages.shell import build_shell
 
@@ -29,6 +31,25 @@ def require_login(actor: Actor) -> None:
     """Admin pages need a signed-in user (permissions are then checked by the services)."""
     if actor.is_anonymous:
         raise Unauthorized("Sign in to use the admin pages")
+
+
+def require_sop_editor(actor: Actor) -> None:
+    """The SOP management pages (even read-only views and previews) are for SOP editors,
+    as the API's SOP writes are: the page is where those writes start."""
+    require_login(actor)
+    require_permission(actor, Permission.EDIT_SOPS, "manage SOPs")
+
+
+def require_projects_editor(actor: Actor) -> None:
+    """The project management pages: who may change projects through the API."""
+    require_login(actor)
+    require_project_editor(actor)
+
+
+def require_triager(actor: Actor) -> None:
+    """The conversation viewer: who may review gap reports (admins and proposal approvers)."""
+    require_login(actor)
+    require(actor, can_triage(actor), "review conversations")
 
 
 def admin_render(

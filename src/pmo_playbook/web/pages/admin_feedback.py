@@ -22,7 +22,12 @@ from pmo_playbook.services.gap_reports import (
 )
 from pmo_playbook.services.sessions import get_thread
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
-from pmo_playbook.web.pages.admin_common import admin_render, redirect_to, require_login
+from pmo_playbook.web.pages.admin_common import (
+    admin_render,
+    redirect_to,
+    require_login,
+    require_triager,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -140,7 +145,7 @@ def conversation(
     back: str | None = None,
 ) -> Response:
     """The full thread of a session with the reported message highlighted."""
-    require_login(actor)
+    require_triager(actor)
     thread = get_thread(conn, actor, session_id, highlight)
     back_link = back if back and back.startswith("/admin/") else "/admin/user-feedback"
     context = {"thread": thread, "back": back_link}

@@ -20,7 +20,11 @@ from pmo_playbook.services.projects import (
     update_project,
 )
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
-from pmo_playbook.web.pages.admin_common import admin_render, redirect_to, require_login
+from pmo_playbook.web.pages.admin_common import (
+    admin_render,
+    redirect_to,
+    require_projects_editor,
+)
 from pmo_playbook.web.pages.rendering import iso_day
 from pmo_playbook.web.pages.view_models import project_view
 
@@ -58,7 +62,7 @@ def projects_index(
     deleted: str | None = None,
 ) -> Response:
     """The projects table (active only unless "Show inactive projects" is ticked)."""
-    require_login(actor)
+    require_projects_editor(actor)
     rows = list_projects(conn, actor, "false" if inactive else None, public_read=True)
     projects = [p for p in (project_view(row) for row in rows) if _matches(p, q)]
     context = {
@@ -95,7 +99,7 @@ def new_project(
     request: Request, conn: Conn, actor: CurrentActor, settings: AppSettings
 ) -> Response:
     """The empty "Create New Project" form."""
-    require_login(actor)
+    require_projects_editor(actor)
     context = _form_context(None)
     return admin_render(
         request, conn, actor, settings, "projects", "admin/project_form.html", context
@@ -107,7 +111,7 @@ def edit_project(
     request: Request, project_id: str, conn: Conn, actor: CurrentActor, settings: AppSettings
 ) -> Response:
     """The "Edit Project" form (inactive projects included, so they can be reactivated)."""
-    require_login(actor)
+    require_projects_editor(actor)
     rows = list_projects(conn, actor, "false", public_read=True)
     row = next((r for r in rows if r.project_id == project_id), None)
     if row is None:

@@ -15,7 +15,12 @@ from fastapi.responses import Response
 from pmo_playbook.errors import Conflict, InvalidInput
 from pmo_playbook.services.sops import check_sop_draft, create_sop, set_sop_active
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
-from pmo_playbook.web.pages.admin_common import admin_render, redirect_to, require_login
+from pmo_playbook.web.pages.admin_common import (
+    admin_render,
+    redirect_to,
+    require_login,
+    require_sop_editor,
+)
 from pmo_playbook.web.pages.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +53,7 @@ def _form(
 @router.get("/admin/sops/new", response_model=None)
 def new_sop(request: Request, conn: Conn, actor: CurrentActor, settings: AppSettings) -> Response:
     """The empty "New SOP" form."""
-    require_login(actor)
+    require_sop_editor(actor)
     return _form(request, conn, actor, settings, {"markdown": "", "sop_id": "", "phase": ""})
 
 
@@ -60,7 +65,7 @@ def validate(
     phase: PhaseField = "",
 ) -> Response:
     """The validation panel for the typed markdown (htmx swaps it in while typing)."""
-    require_login(actor)
+    require_sop_editor(actor)
     check = check_sop_draft(markdown, _phase(phase)) if markdown.strip() else None
     return render(request, "partials/sop_validation.html", {"check": check})
 

@@ -24,7 +24,12 @@ from pmo_playbook.services.sops import (
 )
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 from pmo_playbook.web.markdown import render_markdown
-from pmo_playbook.web.pages.admin_common import admin_render, redirect_to, require_login
+from pmo_playbook.web.pages.admin_common import (
+    admin_render,
+    redirect_to,
+    require_login,
+    require_sop_editor,
+)
 from pmo_playbook.web.pages.view_models import human_sop_view
 
 router = APIRouter(include_in_schema=False)
@@ -80,7 +85,7 @@ def sops_index(
     request: Request, conn: Conn, actor: CurrentActor, settings: AppSettings
 ) -> Response:
     """The SOP list; the first SOP is shown."""
-    require_login(actor)
+    require_sop_editor(actor)
     sops = _sop_list(conn, actor, settings)
     if sops:
         return RedirectResponse(f"/admin/sops/{sops[0]['sopId']}", status_code=302)
@@ -105,7 +110,7 @@ def sop_detail(
 ) -> Response:
     """One SOP in view, edit or history mode (history can show a diff); a retired SOP is
     shown to editors with its Restore button."""
-    require_login(actor)
+    require_sop_editor(actor)
     rows = _sop_rows(conn, actor, settings)
     row = next((r for r in rows if r.sop_id == sop_id and not r.is_active), None)
     row = row or get_human_sop(conn, actor, sop_id, public_read=settings.public_read)
@@ -134,8 +139,11 @@ def sop_detail(
 
 
 @router.post("/admin/sops/preview", response_model=None)
-def preview(markdown: Annotated[str, Form(max_length=MARKDOWN_MAX)] = "") -> Response:
+def preview(
+    actor: CurrentActor, markdown: Annotated[str, Form(max_length=MARKDOWN_MAX)] = ""
+) -> Response:
     """The rendered markdown of the editor's text (htmx swaps it into the preview pane)."""
+    require_sop_editor(actor)
     html = render_markdown(markdown, heading_offset=1)
     return Response(f'<div class="markdown">{html}</div>', media_type="text/html")
 

@@ -9,15 +9,19 @@ the original JSON handler unchanged.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from psycopg import OperationalError
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pmo_playbook.errors import PmoError, Unauthorized
+from pmo_playbook.errors import PmoError, ServiceUnavailable, Unauthorized
 from pmo_playbook.web.pages.rendering import is_htmx, render
+from pmo_playbook.web.request_db import database_unavailable, is_database_failure
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +69,20 @@ def error_page(request: Request, status: int, message: str, title: str | None = 
     return render(request, template, context, status=status)
 
 
+def retry_headers(exc: PmoError) -> dict[str, str]:
+    """`Retry-After` for a 503 page, as the JSON envelope sends it (whole seconds, >= 1)."""
+    retry = exc.details.get("retryAfter")
+    if isinstance(retry, (int, float)) and not isinstance(retry, bool):
+        return {"retry-after": str(max(1, math.ceil(retry)))}
+    return {}
+
+
 def install_page_errors(app: FastAPI) -> None:
     """Wrap the JSON handlers so that page requests get HTML error pages."""
     json_pmo = app.exception_handlers[PmoError]
     json_http = app.exception_handlers[StarletteHTTPException]
     json_crash = app.exception_handlers[Exception]
+    json_down = app.exception_handlers[OperationalError]
 
     async def _delegate(handler: Handler, request: Request, exc: Exception) -> Response:
         result = handler(request, exc)
@@ -81,11 +94,26 @@ def install_page_errors(app: FastAPI) -> None:
         if not is_page_request(request):
             return await _delegate(json_pmo, request, exc)
         assert isinstance(exc, PmoError)
+        if is_database_failure(exc) and not isinstance(exc, ServiceUnavailable):
+            exc = database_unavailable()  # a repository's StorageError over a lost connection
         if isinstance(exc, Unauthorized):
             return login_redirect(request)
         if exc.status >= 500:
             log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
-        return error_page(request, exc.status, exc.message)
+        response = error_page(request, exc.status, exc.message)
+        response.headers.update(retry_headers(exc))
+        return response
+
+    async def database_down(request: Request, exc: Exception) -> Response:
+        if not is_page_request(request):
+            return await _delegate(json_down, request, exc)
+        log.error(
+            "database unavailable in %s %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+        )
+        return await pmo_error(request, database_unavailable())
 
     async def http_error(request: Request, exc: Exception) -> Response:
         if not is_page_request(request):
@@ -114,3 +142,5 @@ def install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(PmoError, pmo_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, crash)
+    app.add_exception_handler(PoolTimeout, database_down)
+    app.add_exception_handler(OperationalError, database_down)

@@ -76,6 +76,11 @@ class MiniLM:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=_MAX_TOKENS)
 
+    def words(self) -> set[str]:
+        """The whole English words of the tokenizer's vocabulary (about 20,000): a dictionary
+        that comes with the model, used to tell a real word from a misspelling."""
+        return {w for w in self.tokenizer.get_vocab() if w.isalpha() and w.islower()}
+
     def _encode_one(self, text: str) -> Any:
         np = self._np
         ids = np.array([self.tokenizer.encode(text).ids], dtype=np.int64)

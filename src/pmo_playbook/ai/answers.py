@@ -27,6 +27,12 @@ _HOW_TO = re.compile(
     r"(?P<term>[^?]+?)\s*\??\s*$",
     re.IGNORECASE,
 )
+_CONTENTS = re.compile(
+    r"^\s*what\s+(?:should|must|does|do|will|would)\s+(?:an?\s+|the\s+|our\s+|my\s+)?"
+    r"(?P<term>[^?]+?)\s+(?:contain|include|cover|list|hold)\s*\??\s*$"
+    r"|^\s*what\s+goes\s+(?:in|into)\s+(?:an?\s+|the\s+|our\s+|my\s+)?(?P<term2>[^?]+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
 _DEFINING = r"\s*(?:\([^)]*\)\s*)?(?:is|are|means|refers to|describes|defines|:|–|—|-)\s"
 
 
@@ -64,12 +70,15 @@ def citations_of(hits: list[Hit]) -> list[Citation]:
 
 def gap_note(question: str, sop_id: str, units: tuple[tuple[str, str], ...]) -> str | None:
     """A plain statement when the SOP names the asked-about thing but neither defines it (for
-    "what is X") nor details how to produce it (for "how do I write X"); else None."""
-    for pattern, kind in ((_DEFINE, "define"), (_HOW_TO, "detail")):
+    "what is X"), details how to produce it ("how do I write X") nor lists what goes in it
+    ("what should X contain"); else None."""
+    asks = ((_DEFINE, "define"), (_HOW_TO, "detail"), (_CONTENTS, "contents"))
+    for pattern, kind in asks:
         match = pattern.match(question)
         if not match:
             continue
-        term = match.group("term").strip().rstrip(".")
+        groups = match.groupdict()
+        term = (groups.get("term") or groups.get("term2") or "").strip().rstrip(".")
         if len(term) < 2 or len(term.split()) > 6:
             return None
         escaped = re.escape(term)
@@ -90,6 +99,8 @@ def gap_note(question: str, sop_id: str, units: tuple[tuple[str, str], ...]) -> 
             detailed = any(
                 re.search(rf"\b{escaped}", s, re.IGNORECASE) for s, _ in mentions
             ) or any(len(u) > len(term) + 40 for _, u in mentions)
+            if not detailed and kind == "contents":
+                return f"{sop_id} names “{term}” but does not say what it contains."
             if not detailed:
                 return f"{sop_id} names “{term}” but does not say how to produce it."
         return None

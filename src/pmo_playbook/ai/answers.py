@@ -1,8 +1,10 @@
-"""The offline answerer (the default): a grounded markdown answer built from the selected SOP.
+"""The offline answerer (the default): the sentences and list items that answer the question.
 
-No model, no network: the answer quotes the SOP's passages that matched the question, adds the
-section the question asks about (steps, roles, deliverables, templates) and cites every quoted
-line as `{sopId, section, quote}`. When retrieval selected no SOP it says so plainly.
+No model, no network. The answer quotes, in document order, the units (sentences, list items,
+table rows) retrieval ranked highest for the question, grouped under their section, and cites
+each (SOP, section) once. When the question asks what something is, or how to produce it, and
+the SOP only names it, the answer says so plainly instead of passing a mention off as an
+explanation. When retrieval selected no SOP it says that, and lists what the playbook covers.
 """
 
 from __future__ import annotations
@@ -10,44 +12,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pmo_playbook.ai.retrieval import Retrieval
-from pmo_playbook.repositories.sop_search import SectionScore
+from pmo_playbook.ai.retrieval import Hit, Retrieval
 
-MAX_LIST = 8
-
-# What a question asks for → the section that answers it (first match wins).
-_INTENTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(r"\b(who|whose|role|roles|responsib\w*|accountab\w*|owner)\b"),
-        "rolesResponsibilities",
-    ),
-    (
-        re.compile(r"\b(templates?|tools?|forms?|checklists?|software|registers?)\b"),
-        "toolsTemplates",
-    ),
-    (
-        re.compile(r"\b(deliverables?|outputs?|produce[sd]?|artifacts?|artefacts?|documents?)\b"),
-        "deliverables",
-    ),
-    (re.compile(r"\b(pitfalls?|mistakes?|avoid)\b"), "commonPitfalls"),
-    (re.compile(r"\b(best practices?|tips?)\b"), "bestPractices"),
+# "what is a WBS", "what does RAID mean", "define the charter": a request for a definition.
+_DEFINE = re.compile(
+    r"^\s*(?:what(?:'s| is| are)|define|explain|meaning of|what does)\s+(?:an?\s+|the\s+)?"
+    r"(?P<term>[^?]+?)(?:\s+mean|\s+stand for)?\s*\??\s*$",
+    re.IGNORECASE,
 )
-_LABELS = {
-    "overview": "Purpose",
-    "objectives": "Objective",
-    "keyActivities": "What to do",
-    "deliverables": "What to deliver",
-    "rolesResponsibilities": "Who is responsible",
-    "toolsTemplates": "Templates and tools",
-    "bestPractices": "Good practice",
-    "commonPitfalls": "Pitfalls to avoid",
-}
-_ORDER = list(_LABELS)
+# "how do I write a project charter": a request for the steps that produce something.
+_HOW_TO = re.compile(
+    r"^\s*how\s+(?:do|should|can|would)\s+(?:i|we|you)\s+(?:write|create|prepare|draft|"
+    r"build|develop|produce|make|put together|fill in|complete)\s+(?:an?\s+|the\s+|our\s+|my\s+)?"
+    r"(?P<term>[^?]+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+_CONTENTS = re.compile(
+    r"^\s*what\s+(?:should|must|does|do|will|would)\s+(?:an?\s+|the\s+|our\s+|my\s+)?"
+    r"(?P<term>[^?]+?)\s+(?:contain|include|cover|list|hold)\s*\??\s*$"
+    r"|^\s*what\s+goes\s+(?:in|into)\s+(?:an?\s+|the\s+|our\s+|my\s+)?(?P<term2>[^?]+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+_DEFINING = r"\s*(?:\([^)]*\)\s*)?(?:is|are|means|refers to|describes|defines|:|–|—|-)\s"
 
 
 @dataclass(frozen=True)
 class Citation:
-    """A quoted line of a SOP: which SOP, which section heading, the exact text."""
+    """Where quoted text comes from: which SOP, which section, the text quoted from it."""
 
     sop_id: str
     section: str
@@ -63,19 +54,84 @@ class Answer:
 
     text: str
     citations: list[Citation] = field(default_factory=list)
-    source: str = "offline"  # "offline" | "llm"
+    source: str = "offline"  # "offline" | "llm" | "project"
 
 
-def intent_section(question: str) -> str:
-    """The SOP section a question asks about; key activities ("how do I…") by default."""
-    lowered = question.lower()
-    for pattern, key in _INTENTS:
-        if pattern.search(lowered):
-            return key
-    return "keyActivities"
+def citations_of(hits: list[Hit]) -> list[Citation]:
+    """One citation per (SOP, section), quoting the units used from it, in answer order."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for hit in hits:
+        grouped.setdefault((hit.sop_id, hit.section), []).append(hit.body)
+    return [
+        Citation(sop_id, section, " … ".join(bodies)[:500])
+        for (sop_id, section), bodies in grouped.items()
+    ]
 
 
-def no_sop_answer(retrieval: Retrieval, catalogue: list[tuple[str, str]]) -> Answer:
+def gap_note(question: str, sop_id: str, units: tuple[tuple[str, str], ...]) -> str | None:
+    """A plain statement when the SOP names the asked-about thing but neither defines it (for
+    "what is X"), details how to produce it ("how do I write X") nor lists what goes in it
+    ("what should X contain"); else None."""
+    asks = ((_DEFINE, "define"), (_HOW_TO, "detail"), (_CONTENTS, "contents"))
+    for pattern, kind in asks:
+        match = pattern.match(question)
+        if not match:
+            continue
+        groups = match.groupdict()
+        term = (groups.get("term") or groups.get("term2") or "").strip().rstrip(".")
+        if len(term) < 2 or len(term.split()) > 6:
+            return None
+        escaped = re.escape(term)
+        mentions = [(s, u) for s, u in units if re.search(rf"\b{escaped}", u, re.IGNORECASE)] + [
+            (s, u) for s, u in units if re.search(rf"\b{escaped}", s, re.IGNORECASE)
+        ]
+        if not mentions:
+            return None
+        if kind == "define":
+            defined = any(
+                re.search(rf"\b{escaped}\w*{_DEFINING}", u, re.IGNORECASE)
+                or re.fullmatch(rf"(?:the\s+)?{escaped}\w*", s.split(" › ")[-1], re.IGNORECASE)
+                for s, u in mentions
+            )
+            if not defined:
+                return f"{sop_id} names “{term}” but does not define it."
+        else:
+            detailed = any(
+                re.search(rf"\b{escaped}", s, re.IGNORECASE) for s, _ in mentions
+            ) or any(len(u) > len(term) + 40 for _, u in mentions)
+            if not detailed and kind == "contents":
+                return f"{sop_id} names “{term}” but does not say what it contains."
+            if not detailed:
+                return f"{sop_id} names “{term}” but does not say how to produce it."
+        return None
+    return None
+
+
+def compose(retrieval: Retrieval) -> Answer:
+    """The grounded answer for a retrieval that selected a SOP."""
+    sop = retrieval.sop
+    assert sop is not None
+    lines = [f"According to **{sop.sop_id} – {sop.title}**:", ""]
+    note = gap_note(retrieval.question, sop.sop_id, retrieval.sop_units)
+    if note:
+        lines += [f"> {note}", ""]
+    current: tuple[str, str] | None = None
+    for hit in retrieval.passages:
+        here = (hit.sop_id, hit.section)
+        if here != current:
+            if current is not None:
+                lines.append("")
+            source = hit.section or "Introduction"
+            prefix = "" if hit.sop_id == sop.sop_id else f"{hit.sop_id}, "
+            lines.append(f"*{prefix}{source}*")
+            current = here
+        lines.append(f"- {hit.body}")
+    citations = citations_of(retrieval.passages)
+    lines += ["", "_Sources: " + "; ".join(f"{c.sop_id} › {c.section}" for c in citations) + "._"]
+    return Answer("\n".join(lines), citations)
+
+
+def no_sop_answer(catalogue: list[tuple[str, str]]) -> Answer:
     """Say plainly that no SOP covers the question, and what the playbook does cover."""
     lines = [
         "I could not find a PMO SOP that covers this question, so I will not guess.",
@@ -86,47 +142,7 @@ def no_sop_answer(retrieval: Retrieval, catalogue: list[tuple[str, str]]) -> Ans
         lines.extend(f"- **{sop_id}**: {title}" for sop_id, title in catalogue)
         lines.append("")
     lines.append(
-        "Try rephrasing with project-management terms, or report this as a gap so the PMO "
+        "Try rephrasing with the words your procedures use, or report this as a gap so the PMO "
         "can add guidance."
     )
     return Answer("\n".join(lines))
-
-
-def compose(retrieval: Retrieval, all_sections: list[SectionScore]) -> Answer:
-    """The grounded answer for a retrieval that selected a SOP.
-
-    `all_sections` are every passage of that SOP (for the section the question asks about)."""
-    sop = retrieval.sop
-    assert sop is not None
-    wanted = intent_section(retrieval.question)
-    shown: dict[str, list[SectionScore]] = {}
-    for passage in retrieval.sections:
-        shown.setdefault(passage.section_key, []).append(passage)
-    extra = [p for p in all_sections if p.section_key == wanted]
-    if extra:
-        have = {p.id for p in shown.get(wanted, [])}
-        shown.setdefault(wanted, []).extend(p for p in extra if p.id not in have)
-    lines = [f"According to **{sop.sop_id} – {sop.title}** (phase {sop.phase}):", ""]
-    if retrieval.closest:
-        lines = [
-            f"No procedure matches this question exactly; the closest is **{sop.sop_id} – "
-            f"{sop.title}** (phase {sop.phase}):",
-            "",
-        ]
-    citations: list[Citation] = []
-    said: set[str] = set()  # the summary often repeats the objective: say each text once
-    for key in sorted(shown, key=lambda k: (k != wanted, _ORDER.index(k) if k in _ORDER else 99)):
-        items = [p for p in shown[key] if p.body not in said][:MAX_LIST]
-        if not items:
-            continue
-        said.update(p.body for p in items)
-        lines.append(f"**{_LABELS.get(key, items[0].heading)}**")
-        lines.extend(f"- {p.body}" for p in items)
-        lines.append("")
-        citations.extend(Citation(sop.sop_id, p.heading, p.body) for p in items)
-    lines.append(f"_Source: {sop.sop_id} ({sop.title}), confidence {retrieval.confidence:.0%}._")
-    return Answer("\n".join(lines), _dedupe(citations))
-
-
-def _dedupe(citations: list[Citation]) -> list[Citation]:
-    return list(dict.fromkeys(citations))

@@ -1,10 +1,10 @@
-"""Keep the retrieval index in step with agent_sops.
+"""Keep the passage index in step with the SOPs.
 
-Two triggers: the SOP change listener (`reindex_sop`, called in the transaction that saved the
-agent SOP) and a lazy check before every retrieval (`ensure_fresh`), which finds SOPs whose
-fingerprint changed (migrated data, edits made without the hook, deleted SOPs) and rebuilds
-only those. Rebuilds hold a transaction-level advisory lock so concurrent requests never
-index the same SOP twice.
+Two triggers: the agent SOP change listener (`reindex_sop`, called in the transaction that
+created or edited the SOP, so a new SOP is answerable as soon as it commits) and a check before
+every question (`ensure_fresh`), which rebuilds SOPs whose fingerprint changed (migrated data,
+SQL edits, deleted SOPs) and embeds passages that have no vector yet (the model was installed
+later). Rebuilds hold a transaction-level advisory lock.
 """
 
 from __future__ import annotations
@@ -15,75 +15,86 @@ from typing import Any
 import psycopg
 
 from pmo_playbook.ai import embeddings
-from pmo_playbook.ai.lifecycle_glossary import stage_terms
-from pmo_playbook.ai.sections import build_document, passage_text
-from pmo_playbook.ai.thesaurus import normalize
-from pmo_playbook.repositories.sop_search import SopSearchRepository
+from pmo_playbook.ai.passages import OUTLINE, UNIT, Passage, markdown_of_agent, split
+from pmo_playbook.repositories.sop_passages import NewPassage, SopPassageRepository
+from pmo_playbook.services.sop_parser import strip_title_prefix
 
 log = logging.getLogger(__name__)
 
 
-def _index_one(repo: SopSearchRepository, sop_id: str) -> None:
+def context_text(title: str, passage: Passage) -> str:
+    """What a passage is searched and embedded as: its words plus where they stand. Units
+    carry their heading, sections and the outline the SOP title too."""
+    if passage.kind == OUTLINE:
+        return passage.body
+    if passage.kind == UNIT:
+        return f"{passage.section}: {passage.body}" if passage.section else passage.body
+    return f"{title}. {passage.section}: {passage.body}"
+
+
+def embedding_text(title: str, section: str, body: str, kind: str) -> str:
+    if kind == OUTLINE:
+        return body
+    return f"{title}. {section}: {body}" if section else f"{title}. {body}"
+
+
+def _index_one(repo: SopPassageRepository, sop_id: str) -> None:
     """Replace the index rows of one SOP (inactive or deleted SOPs end up with none)."""
     repo.delete(sop_id)
     source = repo.source(sop_id)
     if source is None or not source.is_active or not isinstance(source.data, dict):
         return
-    doc = build_document(source.sop_id, int(source.phase), source.data)
-    passages = [
-        (p.section_key, p.position, p.heading, p.body, *passage_text(p)) for p in doc.passages
-    ]
-    # The SOP's lifecycle-stage glossary, at the lowest weight (D). Normalised like SOP text but
-    # not expanded into concept tokens: the rings' document frequencies stay those of the SOPs.
-    glossary = normalize(stage_terms(doc.phase, doc.title))
-    repo.insert(
-        sop_id=doc.sop_id,
-        source_hash=source.fingerprint,
-        header=(doc.title, doc.phase),
-        weights=(doc.weight_a, doc.weight_b, doc.weight_c, f"{doc.weight_d} {glossary}".strip()),
-        vocabulary=doc.vocabulary,
-        passages=passages,
-    )
-
-
-def _embed_missing(conn: psycopg.Connection[Any], repo: SopSearchRepository) -> None:
-    """Compute embeddings for passages that lack them (only with pgvector and the model)."""
+    title = strip_title_prefix(str(source.data.get("title") or sop_id))
+    markdown = source.markdown or markdown_of_agent(source.data, sop_id)
+    passages = split(markdown, title)
     model = embeddings.get_model()
-    if model is None or not repo.has_embeddings():
-        return
-    missing = repo.passages_missing_embeddings(model.name)
-    if not missing:
-        return
-    texts = [f"{title}. {heading}: {body}" for _, title, heading, body in missing]
-    vectors = model.encode(texts)
-    repo.set_embeddings(
-        model.name,
-        [
-            (pid, embeddings.to_literal(vec))
-            for (pid, *_), vec in zip(missing, vectors, strict=True)
-        ],
+    vectors: list[list[float] | None] = [None] * len(passages)
+    if model is not None:
+        encoded = model.encode([embedding_text(title, p.section, p.body, p.kind) for p in passages])
+        vectors = [row.tolist() for row in encoded]
+    rows = [
+        NewPassage(p.kind, p.position, p.section, p.body, context_text(title, p), vec)
+        for p, vec in zip(passages, vectors, strict=True)
+    ]
+    repo.insert(
+        sop_id, source.fingerprint, (title, int(source.phase)), rows, model.name if model else None
     )
 
 
-def ensure_fresh(conn: psycopg.Connection[Any], *, with_embeddings: bool = True) -> int:
-    """Rebuild the index rows of every stale SOP; the number of SOPs rebuilt."""
-    repo = SopSearchRepository(conn)
-    if not repo.stale_sop_ids():
+def _embed_missing(repo: SopPassageRepository) -> int:
+    model = embeddings.get_model()
+    if model is None:
+        return 0
+    missing = repo.missing_embeddings(model.name)
+    if not missing:
+        return 0
+    vectors = model.encode([embedding_text(t, s, b, k) for _, t, s, b, k in missing])
+    repo.set_embeddings(
+        model.name, [(pid, vec.tolist()) for (pid, *_), vec in zip(missing, vectors, strict=True)]
+    )
+    return len(missing)
+
+
+def ensure_fresh(conn: psycopg.Connection[Any]) -> int:
+    """Rebuild every stale SOP and embed passages lacking vectors; the SOPs rebuilt."""
+    repo = SopPassageRepository(conn)
+    stale = repo.stale_sop_ids()
+    model = embeddings.get_model()
+    unembedded = model is not None and bool(repo.missing_embeddings(model.name))
+    if not stale and not unembedded:
         return 0
     repo.lock()
     stale = repo.stale_sop_ids()  # again, under the lock: another request may have done it
     for sop_id in stale:
         _index_one(repo, sop_id)
-    if stale and with_embeddings:
-        _embed_missing(conn, repo)
-    if stale:
-        log.info("search index: rebuilt %d SOP(s)", len(stale))
+    embedded = _embed_missing(repo)
+    if stale or embedded:
+        log.info("passage index: rebuilt %d SOP(s), embedded %d passage(s)", len(stale), embedded)
     return len(stale)
 
 
 def reindex_sop(conn: psycopg.Connection[Any], sop_id: str) -> None:
-    """Agent SOP change listener: rebuild that SOP's index rows (and embeddings) now."""
-    repo = SopSearchRepository(conn)
+    """Agent SOP change listener: rebuild that SOP's passages (with vectors) now."""
+    repo = SopPassageRepository(conn)
     repo.lock()
     _index_one(repo, sop_id)
-    _embed_missing(conn, repo)

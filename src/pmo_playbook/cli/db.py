@@ -13,6 +13,7 @@ from pmo_playbook.db.embedded import embedded_cluster, uses_embedded
 from pmo_playbook.errors import PmoError
 from pmo_playbook.migration.load import deferred_indexes
 from pmo_playbook.services.db_check import CheckStep, run_db_check
+from pmo_playbook.services.health import retrieval_mode
 
 app = typer.Typer(
     help="Database: check, create-schema, status, drop-schema, url, stop.", no_args_is_help=True
@@ -111,6 +112,8 @@ def status(ctx: typer.Context) -> None:
         say(f"pending  {todo.filename}")
     version = applied[-1].version if applied else "none"
     say(f"Schema version: {version}; {len(pending)} pending")
+    mode, detail = retrieval_mode()
+    say(f"Chat retrieval: {mode} ({detail})")
 
 
 @app.command("drop-schema")

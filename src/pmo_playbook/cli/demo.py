@@ -31,6 +31,7 @@ from pmo_playbook.migration.load import checkpoints
 from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.mapping import SPECS, sorted_collections
 from pmo_playbook.migration.sources import open_source
+from pmo_playbook.services.health import retrieval_mode
 from pmo_playbook.services.users import ensure_demo_admin
 
 app = typer.Typer(help="Run the demo: embedded database, schema, sample data, app.")
@@ -130,6 +131,8 @@ def demo(
         say("Schema already up to date.")
     _load_sample(cli)
     _announce_admin(cli)
+    mode, detail = retrieval_mode()  # hybrid, or full-text only and why (the model missing)
+    say(f"Chat retrieval: {mode} ({detail})")
     if no_serve:
         say(f"Ready (--no-serve): start the app with `{pmo_command()} serve`.")
         return

@@ -8,26 +8,30 @@ one turn in the caller's session, in the caller's transaction (`services.session
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 
-from pmo_playbook.ai import llm
+from pmo_playbook.ai import llm, project_answers
 from pmo_playbook.ai.answers import Answer, compose, no_sop_answer
-from pmo_playbook.ai.retrieval import Retrieval, retrieve
+from pmo_playbook.ai.retrieval import Retrieval, catalogue, retrieve
 from pmo_playbook.config import Settings
 from pmo_playbook.errors import BadRequest, InvalidInput, ServiceUnavailable
-from pmo_playbook.repositories.sop_search import SopSearchRepository
+from pmo_playbook.repositories.sop_passages import SopPassageRepository
 from pmo_playbook.services.actor import Actor
+from pmo_playbook.services.projects import get_project
 from pmo_playbook.services.session_titles import TitleGenerator
 from pmo_playbook.services.sessions import check_session_id, recent_context, record_turn
 
 log = logging.getLogger(__name__)
 
 MESSAGE_REQUIRED = "Message is required"
+_PROJECT_ID = re.compile(r"PRO-[0-9]{3,}")
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -115,21 +119,61 @@ def _answer(
     config: llm.LlmConfig | None,
 ) -> Answer:
     """Offline answer, or the LLM's when configured (falling back or failing as configured)."""
-    repo = SopSearchRepository(conn)
     if retrieval.sop is None:
-        return no_sop_answer(retrieval, repo.catalogue())
-    passages = repo.rank_sections(retrieval.sop.sop_id, [], [])
-    offline = compose(retrieval, passages)
+        return no_sop_answer(catalogue(conn))
+    offline = compose(retrieval)
     if config is None:
         return offline
     history = recent_context(conn, actor, session_id)
     try:
-        return llm.ask(config, retrieval, passages, history)
+        return llm.ask(config, retrieval, history)
     except llm.LlmError as exc:
         log.warning("LLM answer failed (%s); mode=%s", exc, settings.llm_failure_mode)
         if settings.llm_failure_mode == "error":
             raise AiServiceError("AI service temporarily unavailable. Please try again.") from exc
         return offline
+
+
+def check_project_id(project_id: object) -> str | None:
+    """None when absent; 422 unless it looks like PRO-NNN."""
+    if project_id is None or project_id == "":
+        return None
+    if not isinstance(project_id, str) or not _PROJECT_ID.fullmatch(project_id.upper()):
+        raise InvalidInput("projectId must look like PRO-NNN", details={"field": "projectId"})
+    return project_id.upper()
+
+
+def _project_reply(
+    conn: psycopg.Connection[Any],
+    text: str,
+    facts: project_answers.ProjectFacts,
+    kind: str,
+    semantic: bool,
+) -> tuple[Retrieval, Answer]:
+    """A project question: facts from the record, then what the current phase's SOP says."""
+    now = datetime.now(UTC)
+    retrieve(conn, text, semantic=semantic)  # refreshes the index before reading its SOPs
+    headers = SopPassageRepository(conn).headers()
+    phase, how = project_answers.current_phase(facts, sorted({p for _, p in headers.values()}), now)
+    in_phase = {s for s, (_, p) in headers.items() if p == phase}
+    lines = []
+    if kind == "sponsor":
+        lines.append(project_answers.sponsor_text(facts))
+    elif kind == "milestone":
+        lines.append(project_answers.milestone_text(facts, now))
+    if phase is None:
+        lines.append(f"Its current phase is unknown ({how}).")
+        retrieval = retrieve(conn, text, refresh=False, semantic=semantic)
+    else:
+        lines.append(f"**{facts.project_id}** is in phase {phase} ({how}).")
+        retrieval = retrieve(conn, text, refresh=False, semantic=semantic, within=in_phase)
+    if kind == "now" and phase is not None:
+        lines.append(project_answers.milestone_text(facts, now))
+    if retrieval.sop is None:
+        return retrieval, Answer("\n\n".join(lines), [], source="project")
+    sop_answer = compose(retrieval)
+    text_out = "\n\n".join([*lines, sop_answer.text])
+    return retrieval, Answer(text_out, sop_answer.citations, source="project")
 
 
 def answer_question(
@@ -140,15 +184,27 @@ def answer_question(
     *,
     settings: Settings,
     user_agent: str | None = None,
+    project_id: object = None,
 ) -> ChatReply:
-    """Validate, retrieve, answer and store the turn (question + answer in one transaction)."""
+    """Validate, retrieve, answer and store the turn (question + answer in one transaction).
+    With `project_id`, questions about that project are answered from its record too."""
     text = check_message(message, settings.chat_max_message_chars)
     sid = (
         new_session_id() if session_id is None or session_id == "" else check_session_id(session_id)
     )
-    retrieval = retrieve(conn, text, semantic=settings.embeddings == "auto")
+    pid = check_project_id(project_id)
+    semantic = settings.embeddings == "auto"
     config = _llm_config(settings)
-    answer = _answer(conn, actor, sid, retrieval, settings, config)
+    kind = project_answers.intent(text) if pid else None
+    if pid is not None and kind is not None:
+        row = get_project(conn, actor, pid, public_read=settings.public_read)
+        facts = project_answers.facts_of(row.project_id, row.data)
+        retrieval, answer = _project_reply(conn, text, facts, kind, semantic)
+    else:
+        if pid is not None:
+            get_project(conn, actor, pid, public_read=settings.public_read)  # 404 when unknown
+        retrieval = retrieve(conn, text, semantic=semantic)
+        answer = _answer(conn, actor, sid, retrieval, settings, config)
     assistant: dict[str, Any] = {"role": "assistant", "content": answer.text}
     if retrieval.sop is not None:
         assistant["selectedSopId"] = retrieval.sop.sop_id

@@ -23,9 +23,9 @@ DEFAULT_MAX_MESSAGE_CHARS = Settings.model_fields["chat_max_message_chars"].defa
 
 
 class ChatRequest(BaseModel):
-    """`{message, sessionId?}`; types are checked by the service (400 vs 422 rules). The
-    document states them: `message` up to `PMO_CHAT_MAX_MESSAGE_CHARS` (default stated),
-    `sessionId` absent, null or "" for a new session."""
+    """`{message, sessionId?, projectId?}`; types are checked by the service (400 vs 422 rules).
+    The document states them: `message` up to `PMO_CHAT_MAX_MESSAGE_CHARS` (default stated),
+    `sessionId` absent, null or "" for a new session, `projectId` the project asked about."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=required_fields("message"))
 
@@ -39,6 +39,10 @@ class ChatRequest(BaseModel):
             "type": ["string", "null"],
             "pattern": rf"^{SESSION_ID_CHAR}{{0,{SESSION_ID_MAX}}}$",
         },
+    )
+    projectId: Any = Field(
+        default=None,
+        json_schema_extra={"type": ["string", "null"], "pattern": "^([Pp][Rr][Oo]-[0-9]{3,})?$"},
     )
 
 
@@ -102,5 +106,6 @@ def post_chat(
         body.sessionId,
         settings=settings,
         user_agent=request.headers.get("user-agent"),
+        project_id=body.projectId,
     )
     return JsonResponse(reply.as_json())

@@ -20,6 +20,8 @@ class Health(BaseModel):
     status: str
     database: str
     schemaVersion: int | None
+    retrieval: str
+    retrievalDetail: str
     # During a cut-over: per module owner, lag_seconds, pending writes to MongoDB, verify.
     cutover: list[dict[str, Any]] | None = None
 
@@ -32,5 +34,7 @@ def healthz(conn: Conn) -> Health:
         status="ok",
         database=report.database,
         schemaVersion=report.schema_version,
+        retrieval=report.retrieval,
+        retrievalDetail=report.retrieval_detail,
         cutover=report.cutover,
     )

@@ -129,6 +129,8 @@ def ask(
         session_id or None,
         settings=settings,
         user_agent=request.headers.get("user-agent"),
+        # asked on a project's dashboard (/pro/PRO-NNN): questions about that project
+        project_id=here.removeprefix("/pro/") if here.startswith("/pro/PRO-") else None,
     )
     return panel_response(request, conn, actor, settings, reply.session_id, here)
 

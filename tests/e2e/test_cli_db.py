@@ -8,8 +8,10 @@ import psycopg
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
+from pmo_playbook.ops.backup import DUMP_MAGIC
 from tests.support.cli import run_pmo_in_process as run_pmo
 from tests.support.pg import APPLICATION_TABLES, SUPERUSER_PASSWORD, TestServer
+from tests.support.pgbouncer import neon_style_pooler
 
 
 def _env(url: DatabaseUrl, tmp_path: Path) -> dict[str, str]:
@@ -103,6 +105,8 @@ def test_create_schema_twice_then_drop_round_trip(
     assert again.stdout.count("✅ table ") == first.stdout.count("✅ table ")
 
 
+# pg_dump/pg_restore need the direct endpoint (through a pooler they are refused, below).
+@pytest.mark.direct_connection
 def test_backup_drop_restore_gives_same_rows(db_url: DatabaseUrl, tmp_path: Path) -> None:
     env = _env(db_url, tmp_path)
     with psycopg.connect(db_url.raw) as conn:
@@ -127,6 +131,24 @@ def test_backup_drop_restore_gives_same_rows(db_url: DatabaseUrl, tmp_path: Path
     with psycopg.connect(db_url.raw) as conn:
         rows_after = conn.execute("SELECT project_id, data FROM projects ORDER BY 1").fetchall()
     assert rows_after == rows_before
+
+
+@pytest.mark.parametrize("command", ["create", "restore"])
+def test_backups_through_a_transaction_pooler_are_refused_in_one_line(
+    db_url: DatabaseUrl, tmp_path: Path, command: str
+) -> None:
+    env = {**_env(db_url, tmp_path), "DATABASE_URL": neon_style_pooler(db_url).raw}
+    archive = tmp_path / "old.dump"
+    archive.write_bytes(DUMP_MAGIC + b"\0" * 64)  # looks like a backup: refused for the URL
+    arguments = (str(archive), "--yes") if command == "restore" else ()
+    done = run_pmo("backup", command, *arguments, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "direct endpoint" in line and "transaction pooler" in line
+    assert SUPERUSER_PASSWORD not in done.stdout + done.stderr
+    assert not (tmp_path / "data" / "backups").exists() or not any(
+        (tmp_path / "data" / "backups").iterdir()
+    )
 
 
 def test_backup_to_existing_file_refused(db_url: DatabaseUrl, tmp_path: Path) -> None:

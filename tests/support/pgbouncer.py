@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from pmo_playbook.db.cluster import EMBEDDED_SYSTEM_USER
 from pmo_playbook.db.url import DatabaseUrl
@@ -116,3 +117,19 @@ def direct(url: DatabaseUrl) -> DatabaseUrl:
     if not _server or url.params.get("port") != str(POOLER_PORT):
         return url
     return _server[-1].with_database(url.dbname)
+
+
+def neon_style_pooler(url: DatabaseUrl) -> DatabaseUrl:
+    """The same server and database under a Neon-style `-pooler` host name (hostaddr skips the
+    DNS lookup), so the application takes it for a transaction pooler without one running."""
+    params = direct(url).params
+    return DatabaseUrl(
+        make_conninfo(
+            host="ep-test-pooler.invalid",
+            hostaddr="127.0.0.1",
+            port=params["port"],
+            dbname=params["dbname"],
+            user=params["user"],
+            password=params["password"],
+        )
+    )

@@ -73,8 +73,21 @@ def new_backup_path(folder: Path, now: datetime | None = None) -> Path:
     return candidate
 
 
+def refuse_pooler(url: DatabaseUrl, what: str) -> None:
+    """pg_dump and pg_restore keep session state (search_path, snapshots, the restore's
+    settings) that a transaction pooler hands to other server connections mid-way: measured
+    through PgBouncer, a restore reported success and left no tables. Refuse, naming the fix."""
+    if url.is_transaction_pooler():
+        raise InvalidInput(
+            f"{what} needs the database's direct endpoint: DATABASE_URL is a transaction pooler "
+            "(PgBouncer port 6432 or a Neon -pooler host); set DATABASE_URL to the direct one "
+            "for this command"
+        )
+
+
 def create_backup(url: DatabaseUrl, *, folder: Path, target: Path | None = None) -> BackupFile:
     """Dump the database to `target` (or a new timestamped file in `folder`); never overwrite."""
+    refuse_pooler(url, "pmo backup create")
     if target is not None and target.exists():
         raise InvalidInput(f"{target} already exists; backups never overwrite a file")
     destination = target or new_backup_path(folder)
@@ -113,6 +126,7 @@ def check_backup_file(path: Path) -> None:
 
 def restore_backup(url: DatabaseUrl, path: Path) -> None:
     """Replace the database's objects with the backup's, in one transaction."""
+    refuse_pooler(url, "pmo backup restore")
     check_backup_file(path)
     conninfo, env = _environment(url)
     args = [

@@ -15,7 +15,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
 
 from pmo_playbook.db import schema
 from pmo_playbook.db.url import DatabaseUrl
@@ -32,7 +31,7 @@ from tests.e2e.migration.test_resume_and_failures import _feedback, kill_mid_loa
 from tests.support.cli import run_pmo
 from tests.support.migration import defer_like_a_killed_run, rows, source, write_dump
 from tests.support.pg import TestServer
-from tests.support.pgbouncer import direct
+from tests.support.pgbouncer import direct, neon_style_pooler
 
 REFUSED = "another migration is writing to this database"
 
@@ -80,26 +79,10 @@ def test_the_lock_is_skipped_only_behind_a_transaction_pooler(raw: str, applies:
     assert lock_applies(DatabaseUrl.parse(raw)) is applies
 
 
-def _as_neon_pooler(url: DatabaseUrl) -> DatabaseUrl:
-    """The same server under a Neon-style `-pooler` host name (hostaddr skips the DNS lookup),
-    so it is taken for a transaction pooler."""
-    params = direct(url).params
-    return DatabaseUrl(
-        make_conninfo(
-            host="ep-test-pooler.invalid",
-            hostaddr="127.0.0.1",
-            port=params["port"],
-            dbname=params["dbname"],
-            user=params["user"],
-            password=params["password"],
-        )
-    )
-
-
 def test_through_a_pooler_no_lock_is_taken_and_it_warns_once(
     db_url: DatabaseUrl, caplog: pytest.LogCaptureFixture
 ) -> None:
-    pooled = _as_neon_pooler(db_url)
+    pooled = neon_style_pooler(db_url)
     assert not lock_applies(pooled)
     with caplog.at_level(logging.WARNING), exclusive_writer(pooled, "test") as lock:
         assert lock.conn is None
@@ -112,7 +95,7 @@ def test_through_a_pooler_no_lock_is_taken_and_it_warns_once(
 def test_through_a_pooler_a_lock_held_on_the_direct_endpoint_is_respected(
     db_url: DatabaseUrl,
 ) -> None:
-    pooled = _as_neon_pooler(db_url)
+    pooled = neon_style_pooler(db_url)
     with (
         holding_lock(db_url, "run on the direct endpoint") as pid,
         pytest.raises(MigrationInProgress) as refused,

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
+from tests.support import pgbouncer
 from tests.support.chat_sops import agent_sop_documents, insert_agent_sops
 from tests.support.nx import running_nx
 from tests.support.pg import DEBIAN_PG15_BIN, TestServer, start_cluster
@@ -27,7 +28,12 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
     base = Path(os.environ.get("PMO_TEST_PGROOT", "/tmp")) / f"pmo-test-{os.getpid()}"
     base.mkdir(parents=True, exist_ok=True)
     cluster = start_cluster(base / "pg18")
-    yield TestServer(cluster)
+    server = TestServer(cluster)
+    if pgbouncer.enabled():
+        with pgbouncer.running_pgbouncer(server.url(), base / "pgbouncer"):
+            yield server
+    else:
+        yield server
     cluster.destroy()
 
 
@@ -51,19 +57,30 @@ def template_db(pg_server: TestServer) -> str:
     return pg_server.migrated_template()
 
 
+def _through_pooler(request: pytest.FixtureRequest) -> bool:
+    """PMO_TEST_PGBOUNCER=1: everything a test does with its database goes through PgBouncer in
+    transaction mode, as on Neon's pooled endpoint, except in tests marked `direct_connection`
+    (behaviour that exists only on a direct endpoint, such as the migration writer lock)."""
+    return pgbouncer.enabled() and request.node.get_closest_marker("direct_connection") is None
+
+
 @pytest.fixture
-def db_url(pg_server: TestServer, template_db: str) -> Iterator[DatabaseUrl]:
+def db_url(
+    pg_server: TestServer, template_db: str, request: pytest.FixtureRequest
+) -> Iterator[DatabaseUrl]:
     """A fresh, fully migrated database for one test."""
     name = pg_server.create_database(template=template_db)
-    yield pg_server.url(name)
+    url = pg_server.url(name)
+    yield pgbouncer.pooled(url) if _through_pooler(request) else url
     pg_server.drop_database(name)
 
 
 @pytest.fixture
-def empty_db_url(pg_server: TestServer) -> Iterator[DatabaseUrl]:
+def empty_db_url(pg_server: TestServer, request: pytest.FixtureRequest) -> Iterator[DatabaseUrl]:
     """A fresh database with no schema at all."""
     name = pg_server.create_database()
-    yield pg_server.url(name)
+    url = pg_server.url(name)
+    yield pgbouncer.pooled(url) if _through_pooler(request) else url
     pg_server.drop_database(name)
 
 

@@ -4,18 +4,28 @@ ratio >= 4.5:1, computed here from the rendered colours (each text node's colour
 background that is really behind it, semi-transparent layers composited).
 
 One browser, one page per role, reused for both widths; screenshots go to the test's tmp dir.
+The HTML GET routes are read from the app's page routers: a route no audited path reaches (and
+not listed in NOT_PAGES with a reason) fails `test_the_audit_covers_every_html_route`, so a new
+page cannot slip past the audit.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from fastapi.routing import APIRoute
 
+from pmo_playbook.services.actor import SYSTEM
 from pmo_playbook.services.gap_reports import file_gap_report
+from pmo_playbook.services.proposals import create_proposal
+from pmo_playbook.services.sops import edit_sop, get_human_sop
 from pmo_playbook.services.users import actor_for, get_user_by_email
+from pmo_playbook.web.auth import pages as auth_pages
+from pmo_playbook.web.pages import PAGE_MODULES
 from tests.browser.conftest import TIMEOUT_MS, LiveServer, Ui, _watch
 from tests.browser.seed import ADMIN_EMAIL, ADMIN_PASSWORD, USER_EMAIL, USER_PASSWORD, seed_session
 
@@ -104,6 +114,7 @@ AUDIT_JS = """
 """.replace("%(min)s", str(MIN_CONTRAST))
 
 ANONYMOUS_PAGES = (
+    "/",
     "/sop/SOP-001",
     "/sop/SOP-005",
     "/sop/SOP-002?view=agent",
@@ -112,17 +123,22 @@ ANONYMOUS_PAGES = (
     "/login",
     "/my/reports",
     "/sop/SOP-999",
+    "/admin/audit",
 )
-USER_PAGES = ("/sop/SOP-002", "/chat", "/my/reports", "/admin/users")
+USER_PAGES = ("/sop/SOP-002", "/chat", "/my/reports", "/logout", "/admin/users")
 ADMIN_PAGES = (
+    "/admin",
     "/admin/user-feedback",
     "/admin/user-feedback/{feedback}",
     "/admin/user-feedback/{feedback}/propose",
     "/admin/conversations/session-layout",
     "/admin/proposals?status=all",
+    "/admin/proposals?status=pending",
+    "/admin/sops",
     "/admin/sops/SOP-002",
     "/admin/sops/SOP-002?mode=edit",
     "/admin/sops/SOP-002?mode=history",
+    "/admin/sops/SOP-002?mode=history&from_version=1&to_version=2",
     "/admin/sops/new",
     "/admin/projects",
     "/admin/projects/new",
@@ -132,8 +148,51 @@ ADMIN_PAGES = (
     "/admin/audit",
     "/sop/SOP-001",
     "/pro/PRO-001",
+    "/admin/sops/SOP-999",
 )
-EXPECTED_ERRORS = {"/sop/SOP-999": 404, "/admin/users": 403}
+# (role, path) → the error page it must be; anonymous /admin/audit is the login page (200)
+EXPECTED_ERRORS = {
+    ("anonymous", "/sop/SOP-999"): 404,
+    ("user", "/admin/users"): 403,
+    ("admin", "/admin/sops/SOP-999"): 404,
+}
+# HTML GET routes that are not pages of their own, and why
+NOT_PAGES = {
+    "/chat/panel": "the htmx fragment of the chat panel, audited inside /chat",
+    "/chat/export": "a Markdown download, not an HTML page",
+}
+
+
+def _html_get_routes() -> list[str]:
+    """Every GET route of the page routers the app mounts (install_pages, the auth pages)."""
+    routers = [module.router for module in PAGE_MODULES] + [auth_pages.router]
+    return sorted(
+        {
+            route.path
+            for router in routers
+            for route in router.routes
+            if isinstance(route, APIRoute) and "GET" in route.methods
+        }
+    )
+
+
+def _route_pattern(route: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(route)) + "$")
+
+
+def test_the_audit_covers_every_html_route() -> None:
+    """A page route the audit never opens (a new page) fails here, before any browser."""
+    audited = {p.split("?")[0] for p in (*ANONYMOUS_PAGES, *USER_PAGES, *ADMIN_PAGES)}
+    routes = _html_get_routes()
+    assert "/admin/users" in routes and "/login" in routes, routes  # the walk finds them
+    missing = [
+        route
+        for route in routes
+        if route not in NOT_PAGES
+        and not any(_route_pattern(route).match(path.format(feedback="x")) for path in audited)
+    ]
+    assert missing == [], f"pages the layout audit does not open: {missing}"
+    assert set(NOT_PAGES) <= set(routes), "NOT_PAGES names a route that no longer exists"
 
 
 def _seed_report(db_url: str) -> str:
@@ -148,7 +207,15 @@ def _seed_report(db_url: str) -> str:
             "userComment": "Which sponsor? There are two in the RACI.",
             "sopId": "SOP-002",
         }
-        return str(file_gap_report(conn, actor, body)["feedback"]["feedbackId"])
+        key = str(file_gap_report(conn, actor, body)["feedback"]["feedbackId"])
+        # a second SOP version (the history diff) and a pending proposal (the review form)
+        sop = get_human_sop(conn, SYSTEM, "SOP-002")
+        edited = sop.markdown.rstrip("\n") + "\n\n## Layout note\nOne more line.\n"
+        edit_sop(conn, SYSTEM, {"sopId": "SOP-002", "markdownContent": edited, "type": "human"})
+        change = {"section": "Objectives", "originalContent": "", "suggestedContent": "- More"}
+        proposal = {"sopId": "SOP-002", "triggerQuery": "Why?", "proposedChange": change}
+        create_proposal(conn, SYSTEM, proposal)
+        return key
 
 
 def _audit(
@@ -160,7 +227,7 @@ def _audit(
         page.set_viewport_size({"width": width, "height": 900})
         for template in paths:
             path = template.format(**ids)
-            status = EXPECTED_ERRORS.get(template if role != "admin" else "")
+            status = EXPECTED_ERRORS.get((role, template))
             if status:
                 ui.expect_status(status, path.split("?")[0])
             response = page.goto(ui.url(path), wait_until="load")

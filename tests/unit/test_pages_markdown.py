@@ -86,9 +86,9 @@ def test_d38_export_uses_the_real_session_name() -> None:
     text = export_markdown(history, sops, {"msg-1": "up"}, now)
     assert text.startswith("# Charter help\n")
     assert "**Messages:** 2" in text
-    assert "### 👤 User (2026-01-10 12:00 UTC)" in text
+    assert "### User (2026-01-10 12:00 UTC)" in text
     assert "> **Source:** SOP-002 - Initiation Phase (Phase 2)" in text
-    assert "> **Confidence:** 90%" in text and "> **Feedback:** 👍 Helpful" in text
+    assert "> **Confidence:** 90%" in text and "> **Feedback:** Helpful" in text
     assert export_filename(history, now) == "Charter_help_2026-01-11.md"
     unnamed = {"sessionId": "session-2", "messages": []}
     assert export_markdown(unnamed, {}, {}, now).startswith("# Chat Session session-2\n")

@@ -49,6 +49,9 @@ def sync_cmd(
         "auto", "--mode", help="auto, changestream (replica sets) or poll (updatedAt + _id sets)."
     ),
     interval: float = typer.Option(0.5, "--interval", min=0.01, help="Idle seconds per pass."),
+    reconcile: float = typer.Option(
+        30.0, "--reconcile", min=0, help="Poll mode: seconds between `_id` comparisons (deletes)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Start the cut-over (first run) and sync both directions by module; exactly once."""
@@ -63,6 +66,7 @@ def sync_cmd(
             follow=follow,
             mode=mode,
             interval=interval,
+            reconcile_seconds=reconcile,
             should_stop=lambda: stop["now"],
         )
     if as_json:
@@ -96,8 +100,9 @@ def show_status(statuses: list[ModuleStatus]) -> None:
         lag = "not caught up yet" if s.lag_seconds is None else f"lag {s.lag_seconds:.1f}s"
         last = f", last event {s.last_event_at:%H:%M:%S}" if s.last_event_at else ""
         want = f" (desired: {s.desired})" if s.desired and s.desired != s.owner else ""
+        when = f" at {s.verified_at:%H:%M:%S}" if s.verified_at else ""
         line = (f"{s.module}: owner {s.owner}{want}, {lag}, {s.pending} pending to MongoDB"
-                f"{last}, verify {s.verify}")  # fmt: skip
+                f"{last}, verify{when} {s.verify}")  # fmt: skip
         (ok if s.verify == "clean" and s.lag_seconds is not None else say)(line)
 
 

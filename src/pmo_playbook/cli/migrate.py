@@ -11,6 +11,7 @@ import typer
 
 from pmo_playbook.cli.context import get_context
 from pmo_playbook.cli.output import bad, emit_json, ok, say, warn
+from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.errors import InvalidInput
 from pmo_playbook.migration.connection import open_connection
 from pmo_playbook.migration.load import quarantine as quarantine_store
@@ -208,10 +209,22 @@ def verify_cmd(
     from_: str | None = FROM,
     fmt: str | None = FORMAT,
     include_unmapped: bool = UNMAPPED,
+    module: str | None = typer.Option(
+        None, "--module", help="During a cut-over: one module (default: every module)."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Re-read the source and compare every document with its row; exit 0 only if identical."""
+    """Re-read the source and compare every document with its row; exit 0 only if identical.
+
+    During a cut-over, module by module against the side that owns it (MongoDB-owned:
+    PostgreSQL against the source; PostgreSQL-owned: MongoDB against PostgreSQL), recorded
+    for `pmo cutover status`."""
     url = get_context(ctx).database_url()
+    with open_connection(url) as conn:
+        in_cutover = bool(module_status(conn))
+    if in_cutover or module is not None:
+        _verify_modules(ctx, url, from_, fmt, module or "all", as_json)
+        return
     with cli_source(ctx, from_, fmt) as source:
         result = verify_source(url, source, include_unmapped=include_unmapped)
     if as_json:
@@ -240,6 +253,35 @@ def verify_cmd(
                 warn(f"{c.collection}: updated_at differs from the document on "
                      f"{c.updated_at_drift_count} rows (drift, not a failure)")  # fmt: skip
     if not result.ok:
+        raise typer.Exit(1)
+
+
+def _verify_modules(
+    ctx: typer.Context,
+    url: DatabaseUrl,
+    from_: str | None,
+    fmt: str | None,
+    target: str,
+    as_json: bool,
+) -> None:
+    """`pmo migrate verify` during a cut-over: one line per module, clean or what differs."""
+    from pmo_playbook.sync.ownership import parse_targets, verify_module
+
+    modules = parse_targets(target)
+    with cli_source(ctx, from_, fmt) as source, open_connection(url) as conn:
+        if not module_status(conn):
+            raise InvalidInput("--module: no cut-over in progress (plain `pmo migrate verify`)")
+        results = [verify_module(conn, source, m) for m in modules]
+    if as_json:
+        emit_json({"ok": all(r.ok for r in results), "modules": [r.as_json() for r in results]})
+    else:
+        for r in results:
+            against = "PostgreSQL against MongoDB" if r.owner == "mongodb" else (
+                "MongoDB against PostgreSQL")  # fmt: skip
+            (ok if r.ok else bad)(f"{r.module} (owner {r.owner}; {against}): {r.summary()}")
+            for finding in r.findings():
+                say(f"    {finding}")
+    if not all(r.ok for r in results):
         raise typer.Exit(1)
 
 

@@ -17,6 +17,7 @@ import psycopg
 from pmo_playbook.documents.registry import Module
 from pmo_playbook.errors import ModuleNotOwned
 from pmo_playbook.repositories.cutover import CutoverRepository
+from pmo_playbook.sync.modules import modules_for_path
 
 NOT_OWNED_SQLSTATE = "P0M01"
 
@@ -54,3 +55,19 @@ def owns(conn: psycopg.Connection[Any], module: Module) -> bool:
 def owners(conn: psycopg.Connection[Any]) -> dict[str, str]:
     """Module -> owner while a cut-over is in progress (empty: this application owns all)."""
     return {o.module: o.owner for o in CutoverRepository(conn).owners()}
+
+
+def not_owned_modules(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    """Module -> owner of the modules this application does NOT own now (empty: owns all)."""
+    return {m: o for m, o in owners(conn).items() if o != "postgresql"}
+
+
+def refuse_unowned_write(conn: psycopg.Connection[Any], path: str, reading: bool) -> dict[str, str]:
+    """The modules this application does not own; raises ModuleNotOwned when the request is a
+    write to `path` and `path` changes one of them (nothing of the request has run yet)."""
+    foreign = not_owned_modules(conn)
+    if not reading:
+        for module in modules_for_path(path):
+            if module in foreign:
+                raise not_owned(module, foreign[module])
+    return foreign

@@ -132,7 +132,7 @@ def create_project(conn: psycopg.Connection[Any], actor: Actor, body: dict[str, 
     for field in PROJECT_REQUIRED_FIELDS:
         value = body.get(field)
         if not value or (isinstance(value, str) and not value.strip()):
-            raise BadRequest(f"Missing required field: {field}")
+            raise BadRequest(f"Missing required field: {field}", details={"field": field})
     data = _clean_fields(body, coerce_arrays=True)
     for field in PROJECT_ARRAY_FIELDS:
         data.setdefault(field, [])

@@ -118,13 +118,17 @@ def diff_versions(
     """Unified diff between two versions (markdown for human SOPs, JSON for agent SOPs)."""
     old = get_version(conn, actor, sop_id, from_version, sop_type, public_read=public_read)
     new = get_version(conn, actor, sop_id, to_version, sop_type, public_read=public_read)
+    # Lines are compared without their endings: a version saved without a final newline and
+    # the next one with it differ in no line a reader sees (keepends marked the last line
+    # removed and re-added).
     lines = difflib.unified_diff(
-        _text_of(old, sop_type).splitlines(keepends=True),
-        _text_of(new, sop_type).splitlines(keepends=True),
+        _text_of(old, sop_type).splitlines(),
+        _text_of(new, sop_type).splitlines(),
         fromfile=f"{sop_id} v{from_version}",
         tofile=f"{sop_id} v{to_version}",
+        lineterm="",
     )
-    text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    text = "".join(line + "\n" for line in lines)
     return {"sopId": sop_id, "type": sop_type, "from": from_version, "to": to_version, "diff": text}
 
 

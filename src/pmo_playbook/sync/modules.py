@@ -39,6 +39,7 @@ ROUTE_MODULES: dict[str, tuple[Module, ...]] = {
     "/admin/proposals": ("proposals", "sops"),
     "/api/chat-history": ("chat",),
     "/api/sessions": ("chat",),
+    "/chat": ("chat",),
     "/chat/ask": ("chat",),
     "/chat/new": ("chat",),
     "/chat/sessions": ("chat",),

@@ -87,29 +87,85 @@ def parse_targets(text: str) -> list[Module]:
     return list(MODULES) if text.strip().lower() == "all" else [parse_module(text)]
 
 
-def verify_module(
-    conn: psycopg.Connection[Any], source: Source, module: str
-) -> list[CollectionVerification]:
+@dataclass
+class ModuleVerification:
+    """One module compared against its owner's side, through the migration's codec.
+
+    `verify_collection` reads MongoDB (the source) and compares each document with its row.
+    For a MongoDB-owned module MongoDB is the reference: a document without a row is missing
+    in PostgreSQL. For a PostgreSQL-owned module PostgreSQL is: a row without a document is
+    missing in MongoDB, a document without a row is extra there."""
+
+    module: str
+    owner: str
+    collections: list[CollectionVerification] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.collections)
+
+    @property
+    def differences(self) -> int:
+        return sum(
+            c.missing_count + c.extra_count + c.different_count + c.duplicate_count
+            + len(c.quarantined)
+            for c in self.collections
+        )  # fmt: skip
+
+    def first_ids(self, limit: int = 5) -> list[str]:
+        """The first differing ids (legacy `_id` text), differing documents first."""
+        ids: list[str] = []
+        for c in self.collections:
+            ids += [str(d["_id"]) for d in c.different] + c.missing + c.extra + c.quarantined
+        return list(dict.fromkeys(ids))[:limit]
+
+    def findings(self) -> list[str]:
+        return [_finding(r, self.owner) for r in self.collections if not r.ok]
+
+    def summary(self) -> str:
+        """`clean`, or `N differences (first: id, id)`: the line status and verify print."""
+        if self.ok:
+            return "clean"
+        first = ", ".join(self.first_ids())
+        return f"{self.differences} difference(s)" + (f" (first: {first})" if first else "")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "module": self.module, "owner": self.owner, "ok": self.ok,
+            "differences": self.differences, "first_ids": self.first_ids(),
+            "findings": self.findings(),
+            "collections": {c.collection: c.as_json() for c in self.collections},
+        }  # fmt: skip
+
+
+def verify_module(conn: psycopg.Connection[Any], source: Source, module: str) -> ModuleVerification:
     """Compare every collection of `module` in `source` with its rows; record the outcome."""
-    results = []
+    with conn.transaction():
+        owner = CutoverRepository(conn).owner_of(module) or "postgresql"
+    result = ModuleVerification(module, owner)
     for col in source.collections():
         known = collection(col.name)
         if known is None or known.module != module:
             continue
         with conn.transaction():
-            results.append(verify_collection(conn, source, col.name, known.spec))
-    failing = [_finding(r) for r in results if not r.ok]
+            result.collections.append(verify_collection(conn, source, col.name, known.spec))
+    state = result.summary()
+    if not result.ok:
+        state += ": " + "; ".join(result.findings())
     with conn.transaction():
-        CutoverRepository(conn).record_verify(module, "; ".join(failing) or "clean")
-    return results
+        CutoverRepository(conn).record_verify(module, state)
+    return result
 
 
-def _finding(r: CollectionVerification) -> str:
+def _finding(r: CollectionVerification, owner: str = "mongodb") -> str:
     paths = sorted({p for d in r.different[:5] for p in d["paths"]})
+    if owner == "postgresql":  # PostgreSQL is the reference: what MongoDB lacks or has extra
+        gaps = f"{r.extra_count} missing in MongoDB, {r.missing_count} extra in MongoDB"
+    else:
+        gaps = f"{r.missing_count} missing, {r.extra_count} extra"
     return (
-        f"{r.collection}: {r.missing_count} missing, {r.extra_count} extra, "
-        f"{r.different_count} different, {len(r.quarantined)} quarantined"
-        + (f" (differing: {', '.join(paths)})" if paths else "")
+        f"{r.collection}: {gaps}, {r.different_count} different, "
+        f"{len(r.quarantined)} quarantined" + (f" (differing: {', '.join(paths)})" if paths else "")
     )
 
 
@@ -143,7 +199,7 @@ def change_owner(
                 details={"module": module},
             )
         sleep(0.2)
-    failing = [_finding(r) for r in verify_module(conn, source, module) if not r.ok]
+    failing = verify_module(conn, source, module).findings()
     if failing:
         raise Conflict(
             f"{module}: verify is not clean ({'; '.join(failing)}); ownership unchanged",
@@ -180,7 +236,7 @@ def finish(conn: psycopg.Connection[Any], source: Source) -> None:
     if pending:
         raise Conflict(f"writes not yet in MongoDB for: {', '.join(pending)}; let the sync run")
     for module in MODULES:
-        failing = [_finding(r) for r in verify_module(conn, source, module) if not r.ok]
+        failing = verify_module(conn, source, module).findings()
         if failing:
             raise Conflict(f"{module}: verify is not clean ({'; '.join(failing)})")
     with conn.transaction():

@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from pmo_playbook.db import schema
 from pmo_playbook.db.url import DatabaseUrl
@@ -31,6 +32,7 @@ from tests.e2e.migration.test_resume_and_failures import _feedback, kill_mid_loa
 from tests.support.cli import run_pmo
 from tests.support.migration import defer_like_a_killed_run, rows, source, write_dump
 from tests.support.pg import TestServer
+from tests.support.pgbouncer import direct
 
 REFUSED = "another migration is writing to this database"
 
@@ -51,7 +53,8 @@ def _state(url: DatabaseUrl) -> tuple[list[Any], ...]:
 @contextmanager
 def holding_lock(url: DatabaseUrl, name: str = "test holder") -> Iterator[int]:
     """A test session holding the writer lock; yields its server pid."""
-    with psycopg.connect(url.raw, autocommit=True, application_name=name) as conn:
+    # On the direct endpoint, as a migration runs (PgBouncer's own pids are not the server's).
+    with psycopg.connect(direct(url).raw, autocommit=True, application_name=name) as conn:
         got = conn.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,)).fetchone()
         assert got == (True,)
         yield conn.info.backend_pid
@@ -77,22 +80,47 @@ def test_the_lock_is_skipped_only_behind_a_transaction_pooler(raw: str, applies:
     assert lock_applies(DatabaseUrl.parse(raw)) is applies
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        "postgresql://u:p@127.0.0.1:6432/pmo?connect_timeout=1",  # nothing listens there
-        "postgresql://u:p@ep-x-pooler.invalid/pmo?connect_timeout=1",  # no such host
-    ],
-)
-def test_a_pooler_url_is_not_locked_and_warns_once(
-    raw: str, caplog: pytest.LogCaptureFixture
+def _as_neon_pooler(url: DatabaseUrl) -> DatabaseUrl:
+    """The same server under a Neon-style `-pooler` host name (hostaddr skips the DNS lookup),
+    so it is taken for a transaction pooler."""
+    params = direct(url).params
+    return DatabaseUrl(
+        make_conninfo(
+            host="ep-test-pooler.invalid",
+            hostaddr="127.0.0.1",
+            port=params["port"],
+            dbname=params["dbname"],
+            user=params["user"],
+            password=params["password"],
+        )
+    )
+
+
+def test_through_a_pooler_no_lock_is_taken_and_it_warns_once(
+    db_url: DatabaseUrl, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Connecting would fail (refused / unknown host): entering proves no lock is tried."""
-    with caplog.at_level(logging.WARNING), exclusive_writer(DatabaseUrl.parse(raw), "test"):
-        pass
+    pooled = _as_neon_pooler(db_url)
+    assert not lock_applies(pooled)
+    with caplog.at_level(logging.WARNING), exclusive_writer(pooled, "test") as lock:
+        assert lock.conn is None
+        assert rows(db_url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == [(0,)]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "transaction pooler" in warnings[0] and "direct endpoint" in warnings[0]
+
+
+def test_through_a_pooler_a_lock_held_on_the_direct_endpoint_is_respected(
+    db_url: DatabaseUrl,
+) -> None:
+    pooled = _as_neon_pooler(db_url)
+    with (
+        holding_lock(db_url, "run on the direct endpoint") as pid,
+        pytest.raises(MigrationInProgress) as refused,
+        exclusive_writer(pooled, "test"),
+    ):
+        pass
+    assert "run on the direct endpoint" in refused.value.message
+    assert f"server pid {pid}" in refused.value.message
 
 
 def test_migrate_and_retry_are_refused_while_another_session_holds_the_lock(
@@ -121,6 +149,8 @@ def test_migrate_and_retry_are_refused_while_another_session_holds_the_lock(
     assert rows(db_url, "SELECT count(*) FROM migration_deferred_indexes") == [(0,)]
 
 
+# The run itself must hold the lock, which it can only on the direct endpoint.
+@pytest.mark.direct_connection
 def test_a_second_run_of_the_same_source_is_refused_while_the_first_is_loading(
     tmp_path: Path, db_url: DatabaseUrl
 ) -> None:

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pmo_playbook.db.url import DatabaseUrl
 from tests.e2e.migration.paused_run import paused_run
 from tests.e2e.migration.test_resume_and_failures import _feedback, kill_mid_load
@@ -24,6 +26,8 @@ def _status(env: dict[str, str]) -> dict[str, Any]:
     return result
 
 
+# The run itself must hold the lock, which it can only on the direct endpoint.
+@pytest.mark.direct_connection
 def test_a_live_run_is_shown_with_its_writer_and_checkpoint(
     tmp_path: Path, db_url: DatabaseUrl, env_for: dict[str, str]
 ) -> None:

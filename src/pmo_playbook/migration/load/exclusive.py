@@ -25,8 +25,9 @@ instead of writing on unprotected; the next `pmo migrate run` resumes from its c
 never takes the lock again by itself: a writer that ran in between may have changed the run.
 
 Behind a transaction pooler (PgBouncer, Neon `-pooler` hosts) a session-level lock is held by
-whichever server connection happened to run it and may never be released; there the lock is
-skipped with one warning (use the direct endpoint for migrations). Advisory locks are per
+whichever server connection happened to run it and may never be released; there no lock is
+taken (one warning: use the direct endpoint for migrations), but a lock held elsewhere (a run
+on the direct endpoint) is still seen in `pg_locks` and refused as usual. Advisory locks are per
 database, so runs into different databases of one server never exclude each other.
 """
 
@@ -166,6 +167,13 @@ def try_exclusive_writer(url: DatabaseUrl, purpose: str) -> Iterator[WriterLock]
     while holding it (or when a pooler makes it moot, after one warning), else a description
     of the session holding it (nothing is held then)."""
     if not lock_applies(url):
+        # No lock can be taken through the pooler, but one held on the direct endpoint (where
+        # migrations run) is visible in pg_locks from any session: respect it.
+        with connect(url, autocommit=True) as conn:
+            holder = current_holder(conn)
+        if holder is not None:
+            yield WriterLock(None, str(holder))
+            return
         log.warning(POOLER_WARNING)
         yield WriterLock(None)
         return

@@ -18,7 +18,7 @@ from pmo_playbook.services.sops import (
     list_human_sops,
 )
 from pmo_playbook.web.api.contract import READ, errors
-from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
+from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor, ReadConn
 from pmo_playbook.web.responses import JsonResponse
 
 router = APIRouter(tags=["sop content"], responses=READ)
@@ -27,7 +27,7 @@ JsonObject = Annotated[dict[str, Any], Body()]
 
 @router.get("/api/content-db", response_model=None)
 def content_get(
-    conn: Conn,
+    conn: ReadConn,
     actor: CurrentActor,
     settings: AppSettings,
     sopId: str | None = None,

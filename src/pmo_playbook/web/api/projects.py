@@ -17,7 +17,7 @@ from pmo_playbook.services.projects import (
     update_project,
 )
 from pmo_playbook.web.api.contract import READ, errors
-from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
+from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor, ReadConn
 from pmo_playbook.web.responses import JsonResponse
 
 router = APIRouter(tags=["projects"], responses=READ)
@@ -46,7 +46,7 @@ class ProjectDeleted(BaseModel):
 
 @router.get("/api/projects", response_model=None)
 def projects_list(
-    conn: Conn, actor: CurrentActor, settings: AppSettings, active: str | None = None
+    conn: ReadConn, actor: CurrentActor, settings: AppSettings, active: str | None = None
 ) -> JsonResponse:
     """Active projects by projectId; `active=false` lists all of them (active and inactive)."""
     rows = list_projects(conn, actor, active, public_read=settings.public_read)
@@ -63,7 +63,7 @@ def projects_create(conn: Conn, actor: CurrentActor, body: JsonObject) -> JSONRe
 
 @router.get("/api/projects/{projectId}", response_model=None)
 def projects_get(
-    projectId: str, conn: Conn, actor: CurrentActor, settings: AppSettings
+    projectId: str, conn: ReadConn, actor: CurrentActor, settings: AppSettings
 ) -> JsonResponse:
     """One active project (404 `Project not found` otherwise)."""
     row = get_project(conn, actor, projectId, public_read=settings.public_read)
@@ -72,7 +72,7 @@ def projects_get(
 
 @router.get("/api/projects/{projectId}/summary")
 def projects_summary(
-    projectId: str, conn: Conn, actor: CurrentActor, settings: AppSettings
+    projectId: str, conn: ReadConn, actor: CurrentActor, settings: AppSettings
 ) -> dict[str, Any]:
     """Dashboard summary: teamSize, deliverableCount, nextMilestone (legacy getSummary)."""
     row = get_project(conn, actor, projectId, public_read=settings.public_read)

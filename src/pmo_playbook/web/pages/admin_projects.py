@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from pmo_playbook.documents.projects import PROJECT_ARRAY_FIELDS
-from pmo_playbook.errors import NotFound
+from pmo_playbook.errors import InvalidInput, NotFound
 from pmo_playbook.services.projects import (
     create_project,
     delete_project,
@@ -91,7 +91,13 @@ def _form_context(project: dict[str, Any] | None) -> dict[str, Any]:
         {"key": key, "label": label, "text": "\n".join(values.get(key, []))}
         for key, label in LIST_FIELDS
     ]
-    return {"project": project, "lists": lists, "milestones": milestones}
+    return {
+        "project": project,
+        "values": values,
+        "lists": lists,
+        "milestones": milestones,
+        "errors": {},
+    }
 
 
 @router.get("/admin/projects/new", response_model=None)
@@ -131,10 +137,11 @@ def save_project(
     request: Request,
     conn: Conn,
     actor: CurrentActor,
-    projectName: Annotated[str, Form(max_length=200)],
-    sponsor: Annotated[str, Form(max_length=100)],
-    businessCaseSummary: Long,
-    resourceRequirements: Long,
+    settings: AppSettings,
+    projectName: Annotated[str, Form(max_length=200)] = "",
+    sponsor: Annotated[str, Form(max_length=100)] = "",
+    businessCaseSummary: Long = "",
+    resourceRequirements: Long = "",
     project_id: Annotated[str, Form(max_length=20)] = "",
     projectTeam: Long = "",
     keyStakeholders: Long = "",
@@ -148,7 +155,9 @@ def save_project(
     milestone_description: Annotated[list[str] | None, Form()] = None,
     is_active: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    """Create (no project_id) or update exactly `project_id` from the form."""
+    """Create (no project_id) or update exactly `project_id` from the form; a refused save
+    (an empty required field, a bad milestone) renders the form again with what was typed and
+    the error beside its field (422)."""
     texts = {
         "projectTeam": projectTeam,
         "keyStakeholders": keyStakeholders,
@@ -168,10 +177,31 @@ def save_project(
         "keyDatesMilestones": _milestone_rows(milestone_date or [], milestone_description or []),
         "isActive": is_active == "on",
     }
-    if project_id:
-        row = update_project(conn, actor, project_id, body)
-    else:
-        row = create_project(conn, actor, body)
+    try:
+        with conn.transaction():  # a savepoint: a refused save leaves nothing behind
+            if project_id:
+                row = update_project(conn, actor, project_id, body)
+            else:
+                row = create_project(conn, actor, body)
+    except InvalidInput as error:
+        field = str((error.details or {}).get("field") or "projectName").split("[")[0]
+        typed = {**body, "milestones": body["keyDatesMilestones"]}
+        context = _form_context(typed)
+        context["project"] = {"projectId": project_id} if project_id else None
+        context["lists"] = [
+            {"key": key, "label": label, "text": texts[key]} for key, label in LIST_FIELDS
+        ]
+        context["errors"] = {field: error.message}
+        return admin_render(
+            request,
+            conn,
+            actor,
+            settings,
+            "projects",
+            "admin/project_form.html",
+            context,
+            status=422,
+        )
     return redirect_to(request, f"/admin/projects?saved={row.project_id}")
 
 

@@ -1,9 +1,12 @@
 """Admin users (`/admin/users`): create, change role, (de)activate, reset password, issue and
 revoke API tokens; the audit log (`/admin/audit`).
 
-A generated password or a new token is rendered in the response to the POST that made it (and
-never again: only its digest or hash is stored), with `Cache-Control: no-store`. A refused
-create (bad email, duplicate, bad name) renders the form again with the error beside its field.
+A generated password or a new token is shown once: the POST that made it seals it
+(services/one_time_secrets) and redirects (303) to GET /admin/users with the ticket in a
+short-lived HttpOnly cookie; that GET shows it with `Cache-Control: no-store` and burns the
+ticket, so reloading the page neither re-POSTs the form nor shows the secret again (only its
+digest or hash is stored for good). A refused create (bad email, duplicate, bad name) renders
+the form again with the error beside its field.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from fastapi.responses import Response
 from pmo_playbook.documents.users import ROLES
 from pmo_playbook.errors import Conflict, InvalidInput
 from pmo_playbook.services.audit import recent_actions
+from pmo_playbook.services.one_time_secrets import TICKET_TTL_SECONDS, open_secret, seal_secret
 from pmo_playbook.services.user_admin import (
     add_user,
     change_active,
@@ -25,6 +29,7 @@ from pmo_playbook.services.user_admin import (
     reset_password,
     revoke_api_token,
 )
+from pmo_playbook.web.auth.cookies import cookie_secure, set_cookie
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
 from pmo_playbook.web.pages.admin_common import admin_render, redirect_to, require_login
 
@@ -32,6 +37,7 @@ router = APIRouter(include_in_schema=False)
 
 UserField = Annotated[str, Form(min_length=1, max_length=200)]
 NO_STORE = {"Cache-Control": "no-store"}
+TICKET_COOKIE = "pmo_secret_ticket"
 _DONE = {
     "role": "Role changed.",
     "activate": "User activated.",
@@ -69,9 +75,32 @@ def users_page(
     settings: AppSettings,
     done: str | None = None,
 ) -> Response:
-    """Every user with their role, state and active API tokens."""
+    """Every user with their role, state and active API tokens; a secret made by the POST
+    that redirected here is shown this once."""
     require_login(actor)
-    return _page(request, conn, actor, settings, {"notice": _DONE.get(done or "")})
+    ticket = request.cookies.get(TICKET_COOKIE)
+    extra: dict[str, Any] = {"notice": _DONE.get(done or "")}
+    shown = open_secret(conn, actor, ticket) if ticket else None
+    if shown is not None:
+        extra = {"notice": shown.notice, "secret": {"label": shown.label, "value": shown.value}}
+    response = _page(request, conn, actor, settings, extra)
+    if ticket:  # used or stale: the browser must not send it again
+        secure = cookie_secure(request, settings.session_cookie_secure)
+        set_cookie(response, TICKET_COOKIE, "", max_age=0, secure=secure)
+        response.headers.update(NO_STORE)
+    return response
+
+
+def _show_once(
+    request: Request, conn: Any, actor: Any, settings: Any, label: str, value: str, notice: str
+) -> Response:
+    """Redirect-after-POST for a secret: sealed here, shown by the GET it redirects to."""
+    ticket = seal_secret(conn, actor, label, value, notice)
+    response = redirect_to(request, "/admin/users")
+    secure = cookie_secure(request, settings.session_cookie_secure)
+    set_cookie(response, TICKET_COOKIE, ticket, max_age=TICKET_TTL_SECONDS, secure=secure)
+    response.headers.update(NO_STORE)
+    return response
 
 
 def _field_of(error: InvalidInput | Conflict) -> str:
@@ -102,9 +131,10 @@ def create(
     except (InvalidInput, Conflict) as error:
         errors = {_field_of(error): error.message}
         return _page(request, conn, actor, settings, {"form": form, "errors": errors}, 422)
-    secret = {"label": f"Password for {user.email}", "value": password}
     notice = f"User {user.email} created."
-    return _page(request, conn, actor, settings, {"notice": notice, "secret": secret})
+    return _show_once(
+        request, conn, actor, settings, f"Password for {user.email}", password, notice
+    )
 
 
 @router.post("/admin/users/role", response_model=None)
@@ -141,9 +171,8 @@ def password(
 ) -> Response:
     """Reset the password of `user_id` to a generated one, shown once."""
     user, new = reset_password(conn, actor, user_id)
-    secret = {"label": f"New password for {user.email}", "value": new}
     notice = f"Password of {user.email} reset; their sessions were ended."
-    return _page(request, conn, actor, settings, {"notice": notice, "secret": secret})
+    return _show_once(request, conn, actor, settings, f"New password for {user.email}", new, notice)
 
 
 @router.post("/admin/users/tokens", response_model=None)
@@ -158,9 +187,8 @@ def issue(
     """Issue an API token for `user_id`, shown once."""
     issued = issue_api_token(conn, actor, user_id, token_name)
     label = f"API token “{issued.record.name}” for {issued.record.email}"
-    secret = {"label": label, "value": issued.token}
     notice = "API token issued. Copy it now: it will not be shown again."
-    return _page(request, conn, actor, settings, {"notice": notice, "secret": secret})
+    return _show_once(request, conn, actor, settings, label, issued.token, notice)
 
 
 @router.post("/admin/users/tokens/revoke", response_model=None)

@@ -1,7 +1,9 @@
 """Export a conversation as a markdown file (legacy §4.2 "Export", with D38 fixed).
 
 The title is the session's real name (or its summary; `Chat Session <id>` only when it has
-neither). Times are written in UTC: the server does not know the reader's time zone.
+neither). Times are written in UTC: the server does not know the reader's time zone. Speakers
+and ratings are words, not the legacy 👤/🤖/👍/👎 emoji, which show as empty boxes where no emoji
+font is installed (the pages use inline SVG icons; a Markdown file read as text has no icons).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _attribution(
         lines.append(f"> **Confidence:** {round(float(confidence) * 100)}%")
     rating = ratings.get(str(message.get("messageId")))
     if rating:
-        lines.append("> **Feedback:** " + ("👍 Helpful" if rating == "up" else "👎 Not helpful"))
+        lines.append("> **Feedback:** " + ("Helpful" if rating == "up" else "Not helpful"))
     return ["", *lines]
 
 
@@ -65,7 +67,7 @@ def export_markdown(
         "---",
     ]
     for message in messages:
-        who = "👤 User" if message.get("role") == "user" else "🤖 Assistant"
+        who = "User" if message.get("role") == "user" else "Assistant"
         parts += ["", f"### {who} ({_when(message.get('timestamp'))})", ""]
         parts.append(str(message.get("content") or ""))
         parts += _attribution(message, sops, ratings)

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from pmo_playbook.documents.common import from_iso
+from pmo_playbook.sync.modules import modules_for_path
 from pmo_playbook.web.auth import csrf_token
 from pmo_playbook.web.markdown import render_markdown
 
@@ -158,9 +159,25 @@ def environment() -> Environment:
     return env
 
 
+def ownership_context(request: Request) -> dict[str, Any]:
+    """What every template needs to honour a cut-over: `owns(module)` (False: hide its write
+    forms) and `read_only` (module, owner) pairs of THIS page's modules for the notice.
+
+    `request.state.not_owned` is set by the request's connection dependency (web/deps.py);
+    a page rendered without one (login, errors) owns everything."""
+    state = getattr(request, "state", None)
+    foreign: dict[str, str] = getattr(state, "not_owned", None) or {}
+    here = modules_for_path(request.url.path) if foreign else ()
+    return {
+        "owns": lambda module: module not in foreign,
+        "read_only": [(m, foreign[m]) for m in here if m in foreign],
+    }
+
+
 def render_html(request: Request, template: str, context: dict[str, Any]) -> str:
-    """The HTML text of `template` with `context` (plus `request`)."""
-    return environment().get_template(template).render({"request": request, **context})
+    """The HTML text of `template` with `context` (plus `request` and the ownership view)."""
+    full = {"request": request, **ownership_context(request), **context}
+    return environment().get_template(template).render(full)
 
 
 def render(

@@ -14,20 +14,19 @@ beside every step):
   (c) the seed guide's import-to-postgres.ts, ported: one autocommitted, unprepared
       INSERT ... ON CONFLICT (business key) DO UPDATE per document, per collection;
   (d) peak RSS (VmHWM) of (a) in a fresh process at --scale and at --scale/10;
-  (e) (a) and (c) through an asyncio TCP proxy adding 5 ms per client→server message.
+  (e) (a) and (c) through a TCP proxy adding 5 ms per client→server message, run in a process
+      of its own (bench/delay_proxy.py) so that it never waits for the loader's GIL.
 Collections are listed worst (lowest a/b) first.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ import psycopg
 from psycopg import sql
 
 from bench.cpu import CpuSnapshot
+from bench.delay_proxy import DelayProxy
 from bench.docgen import generate
 from pmo_playbook.db import schema
 from pmo_playbook.db.cluster import LocalCluster, free_port, wheel_bin_dir
@@ -222,52 +222,6 @@ def row_by_row(
     return done, time.perf_counter() - started, per
 
 
-class DelayProxy:
-    """Loopback TCP proxy delaying every client→server message by `delay` seconds (one per RTT)."""
-
-    def __init__(self, target_port: int, delay: float = 0.005) -> None:
-        self.target_port, self.delay, self.port = target_port, delay, free_port()
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        threading.Thread(target=self._run, args=(ready,), daemon=True).start()
-        ready.wait()
-
-    def _run(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-        server = self.loop.run_until_complete(
-            asyncio.start_server(self._client, "127.0.0.1", self.port)
-        )
-        ready.set()
-        self.loop.run_until_complete(server.serve_forever())
-
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-        await asyncio.gather(self._pipe(reader, up_w, True), self._pipe(up_r, writer, False))
-
-    async def _pipe(self, r: asyncio.StreamReader, w: asyncio.StreamWriter, delayed: bool) -> None:
-        """Forward each chunk `delay` after it arrived: latency added, bandwidth not limited."""
-        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
-
-        async def send() -> None:
-            while True:
-                due, data = await queue.get()
-                if not data:
-                    break
-                if delayed and (wait := due - self.loop.time()) > 0:
-                    await asyncio.sleep(wait)
-                w.write(data)
-                await w.drain()
-            w.close()
-
-        sender = asyncio.ensure_future(send())
-        try:
-            while data := await r.read(1 << 16):
-                queue.put_nowait((self.loop.time() + self.delay, data))
-        finally:
-            queue.put_nowait((0.0, b""))
-            await sender
-
-
 _PEAK_CODE = """
 import json, sys
 from pathlib import Path
@@ -355,12 +309,12 @@ def measure(server: Server, root: Path, args: argparse.Namespace) -> dict[str, A
     loads["d"] = _load()
     rss_big = peak_rss(big, server.fresh())
     rss_small = peak_rss(small, server.fresh())
-    proxy = DelayProxy(server.cluster.port)
-    loads["e"] = _load()
-    a_proxy, _ = run_loader(_via(server.fresh(), proxy.port), big)
-    cp_docs, cp_sec, _ = row_by_row(
-        _via(server.fresh(), proxy.port), big, sample_sizes(counts, args.proxy_row_sample)
-    )
+    with DelayProxy.start(server.cluster.port) as proxy:
+        loads["e"] = _load()
+        a_proxy, _ = run_loader(_via(server.fresh(), proxy.port), big)
+        cp_docs, cp_sec, _ = row_by_row(
+            _via(server.fresh(), proxy.port), big, sample_sizes(counts, args.proxy_row_sample)
+        )
     loads["end"], loads["uptime_end"] = _load(), _uptime()
     per_collection = []
     for coll in COLLECTIONS:

@@ -22,7 +22,7 @@ from typing import Any
 from pmo_playbook.documents.registry.columns import Rejected, TableSpec
 from pmo_playbook.migration.codec.fastpath import canonical, encode_fast, loads
 from pmo_playbook.migration.codec.rowcodec import RowCodec
-from pmo_playbook.migration.load.quarantine import Entry, document_forms
+from pmo_playbook.migration.load.entry import Entry, document_forms
 from pmo_playbook.migration.sources.base import SourceDocument
 from pmo_playbook.migration.sources.bsonstream import check_document
 

@@ -29,6 +29,7 @@ from pmo_playbook.migration.load import checkpoints, quarantine, staging
 from pmo_playbook.migration.load import direct as direct_path
 from pmo_playbook.migration.load.batch import Batch, Sent, attach, checks_of, rederive
 from pmo_playbook.migration.load.checkpoints import Checkpoint
+from pmo_playbook.migration.load.entry import Entry
 from pmo_playbook.migration.load.id_range import IdRange
 from pmo_playbook.migration.load.pipeline import Encoder, worker_extract_differs
 from pmo_playbook.migration.load.progress import NullProgress, ProgressSink
@@ -266,7 +267,7 @@ def write_batch(conn: psycopg.Connection[Any], batch: Batch, run_id: int | None)
     return counts
 
 
-def check_batch(sent: Sent) -> tuple[dict[str, int], list[quarantine.Entry]]:
+def check_batch(sent: Sent) -> tuple[dict[str, int], list[Entry]]:
     """Verify every read-back row of a sent batch (the counts and the quarantine entries)."""
     batch, counts, entries = sent.batch, sent.counts, sent.entries
     if batch.rows:

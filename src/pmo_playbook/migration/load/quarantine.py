@@ -17,15 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import bson
 import psycopg
-from bson import json_util
-from bson.codec_options import CodecOptions
-from bson.son import SON
 from psycopg import sql
 
 from pmo_playbook.errors import NotFound
-from pmo_playbook.migration.codec import document as codec
+from pmo_playbook.migration.load.entry import Entry
 from pmo_playbook.migration.load.staging import STAGE
 
 _RECORD = """
@@ -78,23 +74,6 @@ _RESOLVE = (
     "UPDATE migration_quarantine SET resolved_at = now(), resolved_run_id = %s, "
     "resolution = 'stored' WHERE id = %s AND resolved_at IS NULL"
 )
-_LENIENT: CodecOptions[Any] = CodecOptions(
-    document_class=SON, tz_aware=True, unicode_decode_error_handler="replace"
-)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A document to quarantine (before it is written)."""
-
-    collection: str
-    target_table: str | None
-    legacy_id: str
-    doc_id: str | None
-    document: str  # canonical Extended JSON
-    reason: str
-    position: str
-    document_bson_base64: str | None = None  # exact bytes when `document` is not exact
 
 
 @dataclass(frozen=True)
@@ -178,20 +157,6 @@ def get_entry(conn: psycopg.Connection[Any], entry_id: int) -> QuarantinedDocume
 def resolve(conn: psycopg.Connection[Any], entry_id: int, run_id: int | None) -> None:
     """Mark one entry resolved (its document is now stored)."""
     conn.execute(_RESOLVE, (run_id, entry_id))
-
-
-def document_forms(raw: bytes) -> tuple[str, str | None]:
-    """(canonical Extended JSON, None), or (best-effort EJSON, base64 bytes) when not exact."""
-    try:
-        return codec.canonical_ejson(raw), None
-    except Exception as exc:  # the codec refuses it: keep the bytes, render what can be read
-        try:
-            text = json_util.dumps(
-                bson.decode(raw, _LENIENT), json_options=json_util.CANONICAL_JSON_OPTIONS
-            )
-        except Exception:
-            text = json.dumps({"$unreadable": str(exc)})
-        return text, base64.b64encode(raw).decode("ascii")
 
 
 def original_bytes(entry: QuarantinedDocument) -> bytes:

@@ -33,6 +33,7 @@ from pmo_playbook.documents.registry.columns import TableSpec
 from pmo_playbook.migration.codec.document import NO_ID_PREFIX
 from pmo_playbook.migration.codec.rowcodec import RowCodec
 from pmo_playbook.migration.load import quarantine
+from pmo_playbook.migration.load.entry import Entry, document_forms
 from pmo_playbook.migration.load.loader import explicit_transactions
 from pmo_playbook.migration.sources.base import ResumePoint, Source, SourceDocument
 
@@ -290,9 +291,9 @@ class RunGuard:
         table = self._codec.spec.table if self._codec.spec.scope_column is None else None
         for offset, (lid, first) in sorted(later.items()):
             doc, position = window[offset], start + offset
-            document, raw_b64 = quarantine.document_forms(doc.raw)
+            document, raw_b64 = document_forms(doc.raw)
             reason = f"{DUPLICATE_REASON} (first at document #{first + 1}, this is #{position + 1})"
-            entries.append(quarantine.Entry(
+            entries.append(Entry(
                 self._collection, table, f"{lid} (duplicate at document #{position + 1})",
                 self._codec.doc_id_ejson(lid) if not lid.startswith(NO_ID_PREFIX) else None,
                 document, reason, doc.position, raw_b64,

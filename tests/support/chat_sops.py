@@ -1,6 +1,6 @@
 """The five real SOPs (../shared/fixtures/sop-markdown) as agent SOP rows, for tests and the bench.
 
-Parsed with the SOP engineer's parser (services/sop_parser.py); the fallback below reads the
+Parsed with the SOP engineer's parser (documents/sop_parser.py); the fallback below reads the
 same fixed outline (H1, five H2 sections, bullet lists, a Role | Responsibility table) should
 that module be unavailable.
 """
@@ -59,7 +59,7 @@ def agent_sop_documents(fixtures_dir: Path) -> list[dict[str, Any]]:
         sop_id = f"SOP-{number:03d}"
         markdown = path.read_text(encoding="utf-8")
         try:
-            from pmo_playbook.services.sop_parser import parse_sop_markdown
+            from pmo_playbook.documents.sop_parser import parse_sop_markdown
 
             parsed = parse_sop_markdown(markdown, sop_id)
             doc: dict[str, Any] = {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pmo_playbook.services.sop_parser import (
+from pmo_playbook.documents.sop_parser import (
     parse_sop_markdown,
     searchable_content,
     validate_sop_structure,

@@ -16,8 +16,8 @@ import psycopg
 
 from pmo_playbook.ai import embeddings
 from pmo_playbook.ai.passages import OUTLINE, UNIT, Passage, markdown_of_agent, split
+from pmo_playbook.documents.sop_parser import strip_title_prefix
 from pmo_playbook.repositories.sop_passages import NewPassage, SopPassageRepository
-from pmo_playbook.services.sop_parser import strip_title_prefix
 
 log = logging.getLogger(__name__)
 

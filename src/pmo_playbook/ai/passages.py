@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pmo_playbook.services.sop_markdown import build_sections, is_table_row, split_row
+from pmo_playbook.documents.sop_markdown import build_sections, is_table_row, split_row
 
 OUTLINE, SECTION, UNIT = "outline", "section", "unit"
 MAX_SECTION_CHARS = 2000

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from pmo_playbook.documents.feedback import GapReport
+from pmo_playbook.documents.sop_markdown import section_body, section_titles
 from pmo_playbook.errors import NotFound
 from pmo_playbook.repositories.chat_histories import ChatHistoryRepository
 from pmo_playbook.repositories.human_sops import HumanSopRepository
@@ -22,7 +23,6 @@ from pmo_playbook.services.gap_outcomes import record_outcome
 from pmo_playbook.services.proposals import create_proposal
 from pmo_playbook.services.sessions import can_triage, require
 from pmo_playbook.services.sop_access import require_permission
-from pmo_playbook.services.sop_markdown import section_body, section_titles
 
 CONTEXT_MESSAGES = 20
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pmo_playbook.documents.sop_markdown import find_section
 from pmo_playbook.errors import Conflict
-from pmo_playbook.services.sop_markdown import find_section
 
 # action -> (statuses it may start from, status it leads to; None = unchanged)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {

@@ -21,6 +21,7 @@ from pmo_playbook.documents.proposals import (
     PROPOSAL_STATUSES,
     ProposalRow,
 )
+from pmo_playbook.documents.sop_markdown import normalize_newlines
 from pmo_playbook.errors import BadRequest, InvalidInput, NotFound
 from pmo_playbook.repositories.agent_sops import AgentSopRepository
 from pmo_playbook.repositories.human_sops import HumanSopRepository
@@ -37,7 +38,6 @@ from pmo_playbook.services.proposal_rules import (
     extract_tags,
 )
 from pmo_playbook.services.sop_access import require_permission
-from pmo_playbook.services.sop_markdown import normalize_newlines
 from pmo_playbook.services.sops import apply_markdown
 
 SOP_ID = re.compile(r"^SOP-\d{3,}$")

@@ -14,19 +14,19 @@ from typing import Any
 import psycopg
 
 from pmo_playbook.documents.common import new_object_id, now_iso
-from pmo_playbook.documents.sops import AgentSopRow, HumanSopRow
-from pmo_playbook.errors import InvalidInput, PmoError
-from pmo_playbook.repositories.agent_sops import AgentSopRepository
-from pmo_playbook.repositories.human_sops import HumanSopRepository
-from pmo_playbook.repositories.sop_versions import SopVersionRepository
-from pmo_playbook.services.sop_events import notify_agent_sop_saved
-from pmo_playbook.services.sop_parser import (
+from pmo_playbook.documents.sop_parser import (
     ParsedSop,
     ValidationResult,
     parse_sop_markdown,
     searchable_content,
     validate_sop_structure,
 )
+from pmo_playbook.documents.sops import AgentSopRow, HumanSopRow
+from pmo_playbook.errors import InvalidInput, PmoError
+from pmo_playbook.repositories.agent_sops import AgentSopRepository
+from pmo_playbook.repositories.human_sops import HumanSopRepository
+from pmo_playbook.repositories.sop_versions import SopVersionRepository
+from pmo_playbook.services.sop_events import notify_agent_sop_saved
 
 
 @dataclass

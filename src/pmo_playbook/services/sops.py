@@ -14,6 +14,8 @@ import psycopg
 
 from pmo_playbook.documents.common import new_object_id, to_iso
 from pmo_playbook.documents.ids import check_new_id
+from pmo_playbook.documents.sop_markdown import normalize_newlines
+from pmo_playbook.documents.sop_parser import parse_phase
 from pmo_playbook.documents.sops import AgentSopRow, HumanSopRow
 from pmo_playbook.errors import BadRequest, Conflict, InvalidInput, NotFound
 from pmo_playbook.repositories.agent_sops import AgentSopRepository
@@ -23,8 +25,6 @@ from pmo_playbook.repositories.sop_versions import SopVersionRepository
 from pmo_playbook.services.actor import Actor, Permission
 from pmo_playbook.services.audit import record_action
 from pmo_playbook.services.sop_access import require_permission, require_reader
-from pmo_playbook.services.sop_markdown import normalize_newlines
-from pmo_playbook.services.sop_parser import parse_phase
 from pmo_playbook.services.sop_regeneration import (
     RegenerationResult,
     parse_and_validate,

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmo_playbook.services.sop_markdown import (
+from pmo_playbook.documents.sop_markdown import (
     Section,
     build_sections,
     list_items,

@@ -21,7 +21,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
+from bench.throwaway import migrated_database  # noqa: E402
 from pmo_playbook.config import Settings  # noqa: E402
-from pmo_playbook.db import schema  # noqa: E402
-from pmo_playbook.db.cluster import LocalCluster, free_port, wheel_bin_dir  # noqa: E402
 from pmo_playbook.services.actor import Actor, Role  # noqa: E402
 from pmo_playbook.web.app import create_app  # noqa: E402
 from pmo_playbook.web.deps import get_actor  # noqa: E402
@@ -133,26 +130,17 @@ def run_library(folder: Path, mode: str) -> dict[str, Any]:
         os.environ["PMO_EMBEDDINGS"] = "off"
     else:
         os.environ.pop("PMO_EMBEDDINGS", None)
-    with tempfile.TemporaryDirectory(prefix="pmo-chat-eval-", dir="/tmp") as tmp:
-        os.chmod(tmp, 0o755)
-        cluster = LocalCluster(data_dir=Path(tmp) / "pg", bin_dir=wheel_bin_dir(), port=free_port())
-        cluster.start()
-        try:
-            url = cluster.url("postgres")
-            with psycopg.connect(url, autocommit=True) as conn:
-                schema.apply_migrations(conn)
-            # The chat rate limit is per user; an evaluation asks hundreds of questions.
-            settings = Settings(  # type: ignore[call-arg]
-                DATABASE_URL=url,
-                PMO_DATA_DIR=str(Path(tmp) / "data"),
-                PMO_CHAT_RATE_LIMIT_PER_MINUTE=0,
-            )
-            app = create_app(settings)
-            app.dependency_overrides[get_actor] = lambda: ADMIN
-            with TestClient(app, raise_server_exceptions=True) as client:
-                result = evaluate(client, sops, spec)
-        finally:
-            cluster.destroy()
+    with migrated_database("pmo-chat-eval-") as (url, tmp):
+        # The chat rate limit is per user; an evaluation asks hundreds of questions.
+        settings = Settings(  # type: ignore[call-arg]
+            DATABASE_URL=url,
+            PMO_DATA_DIR=str(tmp / "data"),
+            PMO_CHAT_RATE_LIMIT_PER_MINUTE=0,
+        )
+        app = create_app(settings)
+        app.dependency_overrides[get_actor] = lambda: ADMIN
+        with TestClient(app, raise_server_exceptions=True) as client:
+            result = evaluate(client, sops, spec)
     result["mode"] = mode
     result["folder"] = str(folder)
     return result

@@ -12,7 +12,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,9 @@ import chat_eval  # noqa: E402
 import psycopg  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
+from bench.throwaway import migrated_database  # noqa: E402
 from pmo_playbook.ai import embeddings, retrieval  # noqa: E402
 from pmo_playbook.config import Settings  # noqa: E402
-from pmo_playbook.db import schema  # noqa: E402
-from pmo_playbook.db.cluster import LocalCluster, free_port, wheel_bin_dir  # noqa: E402
 from pmo_playbook.web.app import create_app  # noqa: E402
 from pmo_playbook.web.deps import get_actor  # noqa: E402
 
@@ -102,17 +100,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     load = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="pmo-chat-latency-", dir="/tmp") as tmp:
-        os.chmod(tmp, 0o755)
-        cluster = LocalCluster(data_dir=Path(tmp) / "pg", bin_dir=wheel_bin_dir(), port=free_port())
-        cluster.start()
-        try:
-            url = cluster.url("postgres")
-            with psycopg.connect(url, autocommit=True) as conn:
-                schema.apply_migrations(conn)
-            result = measure(url, tmp, args.library.resolve(), args.rounds)
-        finally:
-            cluster.destroy()
+    with migrated_database("pmo-chat-latency-") as (url, tmp):
+        result = measure(url, str(tmp), args.library.resolve(), args.rounds)
     result |= {
         "load_average_before": load,
         "load_average_after": os.getloadavg(),

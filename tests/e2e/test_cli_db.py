@@ -151,6 +151,7 @@ def test_backups_through_a_transaction_pooler_are_refused_in_one_line(
     )
 
 
+@pytest.mark.direct_connection  # through a pooler backups are refused first (test below)
 def test_backup_to_existing_file_refused(db_url: DatabaseUrl, tmp_path: Path) -> None:
     target = tmp_path / "exists.dump"
     target.write_bytes(b"keep me")

@@ -1,8 +1,10 @@
 """The OpenAPI document is the contract: schemathesis, every check, against the live app.
 
 Bounded so that it runs in CI: a fixed number of examples per operation; an admin, a user (API
-tokens) and an anonymous run with a fixed seed (deterministic generation), and an admin run
-with a random seed that is printed (replay a failure with PMO_FUZZ_SEED=<seed>). Every check,
+tokens) and an anonymous run with a fixed seed (deterministic generation). The admin run with a
+random seed, printed for replay, runs when asked (PMO_FUZZ_RANDOM=1, or PMO_FUZZ_SEED=<seed> to
+replay one): a search for new failures belongs beside CI, not in it, where it would turn a
+commit red for a defect the commit did not bring. Every check,
 positive_data_acceptance included; the few exceptions are in schemathesis.toml with their
 reasons. Zero failures is the bar."""
 
@@ -78,7 +80,19 @@ def _token(who: str, url: DatabaseUrl, admin_token: str) -> str | None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("who", "seed_kind"),
-    [("admin", "fixed"), ("user", "fixed"), ("anonymous", "fixed"), ("admin", "random")],
+    [
+        ("admin", "fixed"),
+        ("user", "fixed"),
+        ("anonymous", "fixed"),
+        pytest.param(
+            "admin",
+            "random",
+            marks=pytest.mark.skipif(
+                not (os.environ.get("PMO_FUZZ_RANDOM") or os.environ.get("PMO_FUZZ_SEED")),
+                reason="a random-seed search runs on demand: PMO_FUZZ_RANDOM=1",
+            ),
+        ),
+    ],
 )
 def test_api_matches_its_openapi_document(
     who: str, seed_kind: str, demo_url: DatabaseUrl, admin_token: str, tmp_path: Path

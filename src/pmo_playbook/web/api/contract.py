@@ -82,7 +82,14 @@ def _whole_number(value: Any) -> Any:
 # an integral float as that integer; strings and booleans stay refused (422), as StrictInt does.
 JsonInt = Annotated[StrictInt, BeforeValidator(_whole_number)]
 
-NON_BLANK = r"\S"  # something besides whitespace: the legacy routes treat blank as missing
+# Something besides whitespace: the legacy routes treat blank as missing. Spelled as the complement
+# of exactly the characters Python's str.strip() removes, because the routes test blankness with
+# strip() while a JSON Schema `\S` means ECMAScript whitespace, a different set (U+001C-U+001F and
+# U+0085 are whitespace only to Python, U+FEFF only to ECMAScript). \uXXXX escapes read the same in
+# ECMAScript, Python `re` and the Rust regex pydantic uses.
+NON_BLANK = (
+    r"[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
 _REQUIRED_QUERY = "x-pmo-required-query"  # marker read (and removed) by install_contract
 
 

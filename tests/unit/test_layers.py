@@ -222,7 +222,7 @@ def _receiver(func: ast.expr) -> str:
 def test_nothing_registers_itself_at_import_time() -> None:
     """Listeners, routers and commands are wired by the app factory (and the CLI by cli/main.py),
     never by importing a module: no module-level call such as
-    `register_agent_sop_listener(fn)` and no decorator such as `@migrate_app.command(...)` on an
+    `register_router(app)` and no decorator such as `@migrate_app.command(...)` on an
     object another project module owns."""
     offenders = []
     for module, path in _modules():

@@ -1,6 +1,6 @@
 """Keep the passage index in step with the SOPs.
 
-Two triggers: the agent SOP change listener (`reindex_sop`, called in the transaction that
+Two triggers: `reindex_sop`, called by the SOP regeneration in the transaction that
 created or edited the SOP, so a new SOP is answerable as soon as it commits) and a check before
 every question (`ensure_fresh`), which rebuilds SOPs whose fingerprint changed (migrated data,
 SQL edits, deleted SOPs) and embeds passages that have no vector yet (the model was installed
@@ -94,7 +94,7 @@ def ensure_fresh(conn: psycopg.Connection[Any]) -> int:
 
 
 def reindex_sop(conn: psycopg.Connection[Any], sop_id: str) -> None:
-    """Agent SOP change listener: rebuild that SOP's passages (with vectors) now."""
+    """Rebuild that SOP's passages (with vectors) now, in the caller's transaction."""
     repo = SopPassageRepository(conn)
     repo.lock()
     _index_one(repo, sop_id)

@@ -2,8 +2,9 @@
 
 Differences from the legacy regenerator: it runs in the same transaction as the human edit
 (D13: a failure leaves nothing saved), the phase and related SOPs come from the SOP itself
-(D11), roles survive (D12), and the version history records who did it. Listeners registered
-in `sop_events` run right after the agent SOP is saved.
+(D11), roles survive (D12), and the version history records who did it. The chat's passage
+index (`ai.indexer.reindex_sop`) is rebuilt right after the agent SOP is saved, in the same
+transaction: a called function, not a registered listener, so every caller (web or CLI) gets it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from pmo_playbook.ai.indexer import reindex_sop
 from pmo_playbook.documents.common import new_object_id, now_iso
 from pmo_playbook.documents.sop_parser import (
     ParsedSop,
@@ -26,7 +28,6 @@ from pmo_playbook.errors import InvalidInput, PmoError
 from pmo_playbook.repositories.agent_sops import AgentSopRepository
 from pmo_playbook.repositories.human_sops import HumanSopRepository
 from pmo_playbook.repositories.sop_versions import SopVersionRepository
-from pmo_playbook.services.sop_events import notify_agent_sop_saved
 
 
 @dataclass
@@ -95,7 +96,7 @@ def save_agent_from_parsed(
     change_type: str,
     warnings: list[str],
 ) -> AgentSopRow:
-    """Write the agent SOP (new version), its history entry, then notify listeners."""
+    """Write the agent SOP (new version), its history entry, then its passages."""
     agents = AgentSopRepository(conn)
     existing = agents.get(human.sop_id, lock=True)
     version = existing.version + 1 if existing else 1
@@ -121,7 +122,9 @@ def save_agent_from_parsed(
             "metadata": metadata,
         },
     )
-    notify_agent_sop_saved(conn, human.sop_id)
+    # The chat's passage index follows the save in the same transaction, so a new SOP is
+    # answerable as soon as it commits and a failed rebuild rolls the save back.
+    reindex_sop(conn, human.sop_id)
     return saved
 
 

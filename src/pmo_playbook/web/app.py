@@ -1,7 +1,7 @@
 """`create_app(settings)`: the FastAPI application, assembled in this one place.
 
 Everything the app consists of is listed here: the JSON routers (auth included), the HTML pages
-and static files, the error handlers, the SOP event listeners and the middleware stack. Nothing
+and static files, the error handlers and the middleware stack. Nothing
 registers itself at import time. Nothing connects at import or creation time either: the pool is
 created closed and opened in the lifespan (or handed in by the CLI or a test).
 """
@@ -15,11 +15,9 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 from pmo_playbook import __version__
-from pmo_playbook.ai.indexer import reindex_sop
 from pmo_playbook.config import Settings, load_settings
 from pmo_playbook.db.embedded import resolve_database_url
 from pmo_playbook.db.pool import create_pool
-from pmo_playbook.services.sop_events import register_agent_sop_listener
 from pmo_playbook.web.api import api_routers
 from pmo_playbook.web.api.contract import install_contract
 from pmo_playbook.web.auth.middleware import AuthMiddleware
@@ -58,9 +56,6 @@ def create_app(settings: Settings | None = None, *, pool: ConnectionPool | None 
     )
     app.state.settings = settings
     app.state.pool = pool
-    # Event handlers: the chat's search index follows every agent SOP save, in the transaction
-    # that saved it (registering again for a second app is a no-op).
-    register_agent_sop_listener(reindex_sop)
     install_error_handlers(app)
     for router in api_routers():  # the JSON API, /api/auth included
         app.include_router(router)

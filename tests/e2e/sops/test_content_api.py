@@ -9,10 +9,6 @@ import psycopg
 import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
-from pmo_playbook.services.sop_events import (
-    register_agent_sop_listener,
-    unregister_agent_sop_listener,
-)
 from tests.e2e.sops.conftest import ANONYMOUS, USER, ActingClient, assert_envelope, sop_markdown
 
 
@@ -154,33 +150,34 @@ def test_d13_invalid_edit_saves_nothing(sops_api: ActingClient, db_url: Database
     assert count is not None and count[0] == 2  # only the create entries
 
 
-def test_d13_failing_listener_rolls_back_the_edit(
-    sops_api: ActingClient, fixtures_dir: Path
+def test_d13_failing_passage_index_rolls_back_the_edit(
+    sops_api: ActingClient, fixtures_dir: Path, db_url: DatabaseUrl
 ) -> None:
-    def explode(conn: object, sop_id: str) -> None:
-        raise RuntimeError("indexer down")
-
-    register_agent_sop_listener(explode)
-    try:
-        response = _edit(sops_api, "SOP-002", sop_markdown(fixtures_dir, 2) + "\n- x")
-    finally:
-        unregister_agent_sop_listener(explode)
-    assert_envelope(response, 500, "INTERNAL_ERROR")
+    """The chat's passage index is rebuilt in the edit's transaction: when that write fails
+    (a trigger refuses it here), the human and agent SOP edits roll back with it."""
+    with psycopg.connect(db_url.raw, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION refuse_passage() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$BEGIN RAISE EXCEPTION 'passage index down'; END$$"
+        )
+        conn.execute(
+            "CREATE TRIGGER refuse_passage BEFORE INSERT ON sop_passages"
+            " FOR EACH ROW EXECUTE FUNCTION refuse_passage()"
+        )
+    response = _edit(sops_api, "SOP-002", sop_markdown(fixtures_dir, 2) + "\n- x")
+    assert_envelope(response, 500, "STORAGE_ERROR")
     assert sops_api.get("/api/content-db", params={"sopId": "SOP-002"}).json()["version"] == 1
 
 
-def test_listener_called_with_sop_id(sops_api: ActingClient, fixtures_dir: Path) -> None:
-    seen: list[str] = []
-
-    def record(conn: object, sop_id: str) -> None:
-        seen.append(sop_id)
-
-    register_agent_sop_listener(record)
-    try:
-        _edit(sops_api, "SOP-005", sop_markdown(fixtures_dir, 5) + "\n- y")
-    finally:
-        unregister_agent_sop_listener(record)
-    assert seen == ["SOP-005"]
+def test_edit_reindexes_that_sop_in_the_same_request(
+    sops_api: ActingClient, fixtures_dir: Path, db_url: DatabaseUrl
+) -> None:
+    _edit(sops_api, "SOP-005", sop_markdown(fixtures_dir, 5) + "\n- Zebra crossing audit")
+    with psycopg.connect(db_url.raw) as conn:
+        rows = conn.execute(
+            "SELECT sop_id FROM sop_passages WHERE body LIKE '%Zebra crossing audit%'"
+        ).fetchall()
+    assert {row[0] for row in rows} == {"SOP-005"}
 
 
 def test_content_put_errors_and_authorization(sops_api: ActingClient) -> None:

@@ -220,22 +220,23 @@ def _batch_clash(
     legacy_id: str,
     seen: dict[tuple[Any, ...], str],
 ) -> str | None:
-    """A reason when an earlier document of this batch already uses one of the natural keys."""
+    """A reason when an earlier document of this batch already uses one of the natural keys.
+
+    Each key's normalised value is computed once and recorded only when no key clashes (the
+    first document in source order keeps its keys).
+    """
+    lower = spec.lower_keys
+    found = []
     for key, idx in key_idx:
-        norm = tuple(
-            values[i].lower() if k in spec.lower_keys else values[i]
-            for k, i in zip(key, idx, strict=True)
-        )
-        holder = seen.get((key, *norm))
+        norm = (key, *(values[i].lower() if k in lower else values[i]
+                       for k, i in zip(key, idx, strict=True)))  # fmt: skip
+        holder = seen.get(norm)
         if holder is not None:
             shown = ", ".join(f"{k}={values[i]!r}" for k, i in zip(key, idx, strict=True))
             return f"natural key {shown} already taken by _id {holder}"
-    for key, idx in key_idx:
-        norm = tuple(
-            values[i].lower() if k in spec.lower_keys else values[i]
-            for k, i in zip(key, idx, strict=True)
-        )
-        seen[(key, *norm)] = legacy_id
+        found.append(norm)
+    for norm in found:
+        seen[norm] = legacy_id
     return None
 
 

@@ -1,4 +1,4 @@
-"""Users (legacy collection `users`, legacy-system.md §1.9) and the authentication records.
+"""Users (legacy collection `users`) and the authentication records.
 
 The user document keeps the legacy keys (userId, email, name, role, department, permissions,
 preferences, lastLogin, isActive) in natural JSON. Secrets never enter it: the password hash

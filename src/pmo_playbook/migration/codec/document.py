@@ -459,7 +459,7 @@ def _body(decoder: _Decoder, data: dict[str, Any], root: Node | None) -> dict[st
 
 
 def _plain_document(data: dict[str, Any], node: Node | None) -> dict[str, Any]:
-    """`_Decoder.document` without annotations (round 4: no path tuples, no per-value calls).
+    """`_Decoder.document` without annotations (no path tuples, no per-value calls).
 
     Same result by construction: the same key order (`expected_order`), strings turned into a
     date or an ObjectId only at a `date`/`objectId` node and only when `natural_date`/`_HEX24`

@@ -1,4 +1,4 @@
-"""A first load's batch COPYed straight into its target table (round 5), staging as fallback.
+"""A first load's batch COPYed straight into its target table, staging as fallback.
 
 When a collection starts loading (checkpoint at 0) into an EMPTY table of its own, its batches
 are COPYed (binary) into the target table itself, inside the batch's transaction, instead of

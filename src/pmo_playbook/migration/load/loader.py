@@ -56,7 +56,7 @@ class LoadOptions:
     # least this many documents starts into an empty table (None: never). deferred_indexes.py.
     defer_indexes_min: int | None = DEFER_INDEXES_MIN
     # COPY a first load's batches straight into the (empty at start) target table, the staging
-    # path as the fallback of a batch that meets a conflict (direct.py, round 5).
+    # path as the fallback of a batch that meets a conflict (direct.py).
     direct_copy: bool = True
     # Load only the documents whose `_id` lies in this range (id_range.py); None: all of them.
     id_range: IdRange | None = None
@@ -177,7 +177,7 @@ def counts_last_id(chunk: list[SourceDocument], codec: RowCodec) -> str | None:
 def deferred_checks(source: Source) -> Iterator[None]:
     """Let a source that can (`defer_checks`, mongodump) leave the document checks to the
     encoder for the block: `batch.encode_chunk` runs them, in the worker when there is one,
-    and most documents need none beyond the fast encoder's own decode (round 4). The source
+    and most documents need none beyond the fast encoder's own decode. The source
     validates again after the block (plan, verify)."""
     if not hasattr(source, "defer_checks"):
         yield

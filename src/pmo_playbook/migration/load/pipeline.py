@@ -13,8 +13,7 @@ worker is a fresh `python -m pmo_playbook.migration.load.pipeline` (it inherits 
 connection and never re-imports the caller's `__main__`, unlike multiprocessing's spawn) and
 exits when its stdin closes, including when the main process is killed. Where the platform has
 memfds (Linux), the documents' bytes and positions go out and the rows' data texts come back
-through two anonymous shared-memory files (`SharedBytes`), so the pipe messages stay small
-(round 4).
+through two anonymous shared-memory files (`SharedBytes`), so the pipe messages stay small.
 """
 
 from __future__ import annotations
@@ -75,7 +74,7 @@ def _codec(collection: str, unmapped: bool) -> RowCodec:
 
 
 class SharedBytes:
-    """The documents' bytes of one chunk in a memfd both processes map (round 4).
+    """The documents' bytes of one chunk in a memfd both processes map.
 
     Pickling ~6 MB of documents per batch through the pipe blocked the main process ≈ 20 ms a
     batch (the kernel moves 64 KiB at a time and the worker must be scheduled to drain it);
@@ -159,7 +158,7 @@ def _unpack_checks(packed: Any) -> Checks | None:
 
 def _wide(fd: int) -> int:
     """Give a pipe 1 MiB of buffer (Linux) so that a message never waits for the reader to be
-    scheduled: on 2 busy cores that wait cost ≈ 28 ms per batch (round 4 profile)."""
+    scheduled: on 2 busy cores that wait cost ≈ 28 ms per batch."""
     try:
         import fcntl
 

@@ -196,7 +196,7 @@ def _load_one(
     """Load one collection through a `RunGuard`; start it over when the source changed.
 
     The guard's window statements run on a connection of its own, in its reader thread, beside
-    the loader's batches (round 4: ≈ 8 µs of server time per document off the serial path).
+    the loader's batches (≈ 8 µs of server time per document off the serial path).
     """
     spec, run_id, url = target
     while True:

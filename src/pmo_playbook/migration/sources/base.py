@@ -40,7 +40,7 @@ class SourceDocument:
     resume_after: ResumePoint | None = None
     # (file label, byte offset) when the source handed the document out WITHOUT its
     # well-formedness check because the consumer asked to run `bsonstream.check_document`
-    # itself (the loader's encoder, round 4: `MongodumpSource.defer_checks`).
+    # itself (the loader's encoder: `MongodumpSource.defer_checks`).
     unchecked: tuple[str, int] | None = None
 
 

@@ -47,3 +47,27 @@ def test_every_cli_command_is_documented() -> None:
     assert "pmo db check" in commands
     missing = [c for c in commands if f"`{c}" not in text]
     assert missing == []
+
+
+def _named_paths(text: str) -> list[str]:
+    """Backticked paths into the package or the repository, such as `web/app.py`,
+    `documents/registry/` or `tests/unit/test_layers.py` (not paths of other software)."""
+    import re
+
+    root = DOCS.parent
+    tops = {p.name for p in (root / "src" / "pmo_playbook").iterdir() if p.is_dir()}
+    tops |= {"tests", "bench", "docs", "scripts"}
+    found = re.findall(r"`([A-Za-z_][\w./]*/[\w./]*)`", text)
+    return [p for p in found if p.split("/", 1)[0] in tops]
+
+
+def test_every_module_the_architecture_names_exists() -> None:
+    root = DOCS.parent
+    named = _named_paths((DOCS / "architecture.md").read_text())
+    assert "web/app.py" in named  # the extraction itself works
+    missing = [
+        path
+        for path in named
+        if not any((base / path).exists() for base in (root / "src" / "pmo_playbook", root))
+    ]
+    assert missing == []

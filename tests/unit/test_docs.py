@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer.main
@@ -52,8 +53,6 @@ def test_every_cli_command_is_documented() -> None:
 def _named_paths(text: str) -> list[str]:
     """Backticked paths into the package or the repository, such as `web/app.py`,
     `documents/registry/` or `tests/unit/test_layers.py` (not paths of other software)."""
-    import re
-
     root = DOCS.parent
     tops = {p.name for p in (root / "src" / "pmo_playbook").iterdir() if p.is_dir()}
     tops |= {"tests", "bench", "docs", "scripts"}

@@ -13,7 +13,8 @@ from pmo_playbook.documents.sop_parser import (
 )
 from tests.e2e.sops.conftest import sop_markdown
 
-# What the legacy parser extracted from each bundled SOP: title, activities / deliverables / roles / tools, role names
+# What the legacy parser extracted from each bundled SOP: title, activities / deliverables /
+# roles / tools, role names
 EXPECTED = {
     1: (
         "Pre-Initiation Phase",

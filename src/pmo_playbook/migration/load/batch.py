@@ -228,8 +228,10 @@ def _batch_clash(
     lower = spec.lower_keys
     found = []
     for key, idx in key_idx:
-        norm = (key, *(values[i].lower() if k in lower else values[i]
-                       for k, i in zip(key, idx, strict=True)))  # fmt: skip
+        parts = (
+            values[i].lower() if k in lower else values[i] for k, i in zip(key, idx, strict=True)
+        )
+        norm = (key, *parts)
         holder = seen.get(norm)
         if holder is not None:
             shown = ", ".join(f"{k}={values[i]!r}" for k, i in zip(key, idx, strict=True))

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from pmo_playbook.documents.common import from_iso
 from pmo_playbook.documents.sops import AgentSopRow
-from pmo_playbook.repositories.ids import storage_errors
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _COLUMNS = (
     "id, legacy_id, sop_id, human_sop_id, phase, version, is_active, data, created_at, updated_at"
@@ -52,11 +51,8 @@ RETURNING {_COLUMNS}
 """  # noqa: S608
 
 
-class AgentSopRepository:
+class AgentSopRepository(Repository):
     """Agent SOPs by their SOP- id."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def _rows(self, statement: str, params: tuple[Any, ...] = ()) -> list[AgentSopRow]:
         with storage_errors("reading agent SOPs"), self.conn.cursor(row_factory=dict_row) as cur:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from pydantic import BaseModel
 
-from pmo_playbook.repositories.chat_histories import translate_errors
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _SESSION_TOTALS = """
 SELECT count(*), coalesce(sum(jsonb_array_length(
@@ -107,14 +106,11 @@ class BucketCounts(BaseModel):
     helpful: int
 
 
-class AnalyticsRepository:
+class AnalyticsRepository(Repository):
     """Read-only aggregate queries over sessions, gap reports and ratings."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
-
     def _rows(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
-        with translate_errors("compute analytics"):
+        with storage_errors("compute analytics"):
             return self.conn.execute(query, params).fetchall()
 
     def session_totals(self) -> tuple[int, int]:

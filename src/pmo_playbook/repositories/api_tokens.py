@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
-
 from pmo_playbook.documents.users import ApiToken
-from pmo_playbook.errors import StorageError
+from pmo_playbook.repositories.base import Repository
 
 _COLUMNS = """t.id, t.user_id, u.email, t.name, t.prefix, t.created_at, t.last_used_at,
     t.revoked_at"""
@@ -42,19 +39,13 @@ SELECT user_id FROM hit
 _REVOKE = "UPDATE api_tokens SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL"
 
 
-class ApiTokenRepository:
+class ApiTokenRepository(Repository):
     """API token records."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
+    subject = "API token"
 
     def _rows(self, query: str, params: Any) -> list[dict[str, Any]]:
-        try:
-            with self.conn.cursor(row_factory=dict_row) as cur:
-                cur.execute(query, params)
-                return cur.fetchall() if cur.description else []
-        except psycopg.Error as exc:
-            raise StorageError(f"api_tokens query failed: {type(exc).__name__}") from exc
+        return self._dicts(query, params)
 
     def insert(self, user_id: str, name: str, prefix: str, token_hash: str) -> ApiToken:
         rows = self._rows(_INSERT, (user_id, name, prefix, token_hash))
@@ -80,7 +71,4 @@ class ApiTokenRepository:
 
     def revoke(self, token_id: int) -> bool:
         """Revoke a token; False when it was already revoked."""
-        try:
-            return self.conn.execute(_REVOKE, (token_id,)).rowcount == 1
-        except psycopg.Error as exc:
-            raise StorageError(f"api_tokens update failed: {type(exc).__name__}") from exc
+        return self._execute(_REVOKE, (token_id,)).rowcount == 1

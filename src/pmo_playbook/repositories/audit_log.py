@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from pmo_playbook.repositories.ids import storage_errors
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _INSERT = """
 INSERT INTO audit_log (actor, action, target_type, target_id, details)
@@ -37,11 +36,8 @@ class AuditEntry(BaseModel):
     details: dict[str, Any]
 
 
-class AuditLogRepository:
+class AuditLogRepository(Repository):
     """Append-only audit entries over one connection (never commits)."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def append(
         self, actor: str, action: str, target_type: str, target_id: str, details: dict[str, Any]

@@ -7,8 +7,6 @@ before authentication), never someone else's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +17,8 @@ from psycopg.types.json import Jsonb
 
 from pmo_playbook.documents.chat import ChatSession, message_id_at
 from pmo_playbook.documents.common import new_object_id, to_iso, utc_now
-from pmo_playbook.errors import Conflict, NotFound, PmoError, StorageError
+from pmo_playbook.errors import NotFound
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _COLUMNS = sql.SQL(
     "legacy_id, session_id, user_id, status, started_at, last_active, created_at, updated_at, data"
@@ -60,20 +59,6 @@ UPDATE chat_histories c SET data = c.data || jsonb_build_object('summary', t.s)
 FROM unnest(%s::text[], %s::text[]) AS t(id, s)
 WHERE c.session_id = t.id AND coalesce(c.data->>'summary', '') = ''
 """
-
-
-@contextmanager
-def translate_errors(what: str) -> Iterator[None]:
-    """Driver errors → the project's errors (UniqueViolation → Conflict, others → StorageError)."""
-    try:
-        yield
-    except PmoError:
-        raise
-    except psycopg.errors.UniqueViolation as exc:
-        constraint = getattr(exc.diag, "constraint_name", None) or "unique key"
-        raise Conflict(f"{what}: duplicate value ({constraint})") from exc
-    except psycopg.Error as exc:
-        raise StorageError(f"{what}: the database refused the operation") from exc
 
 
 def _owner_clause(owner_key: str | None) -> sql.Composable:
@@ -123,11 +108,8 @@ def _new_session_document(
     return data
 
 
-class ChatHistoryRepository:
+class ChatHistoryRepository(Repository):
     """Reads and writes of chat_histories over one connection (never commits)."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def append_turn(
         self,
@@ -142,7 +124,7 @@ class ChatHistoryRepository:
         `||`, never rewritten. A session owned by someone else is reported as not found."""
         now = utc_now()
         now_iso = to_iso(now)
-        with translate_errors(f"append to session {session_id}"):
+        with storage_errors(f"append to session {session_id}"):
             document = _new_session_document(session_id, owner_key, user_agent, now_iso)
             self.conn.execute(
                 _INSERT_IF_MISSING,
@@ -236,7 +218,7 @@ class ChatHistoryRepository:
         query = sql.SQL("DELETE FROM chat_histories WHERE session_id = %(sid)s AND {}").format(
             _owner_clause(owner_key)
         )
-        with translate_errors(f"delete session {session_id}"):
+        with storage_errors(f"delete session {session_id}"):
             params = {"sid": session_id, "owner": owner_key}
             return self.conn.execute(query, params).rowcount > 0
 
@@ -250,7 +232,7 @@ class ChatHistoryRepository:
             "WHERE c.session_id = %(sid)s AND {} AND e.m->>'role' IS DISTINCT FROM 'system' "
             "ORDER BY e.ord DESC LIMIT %(n)s"
         ).format(_MESSAGES, _owner_clause(owner_key))
-        with translate_errors(f"read session {session_id}"):
+        with storage_errors(f"read session {session_id}"):
             params = {"sid": session_id, "owner": owner_key, "n": n}
             rows = self.conn.execute(query, params).fetchall()
         out = []
@@ -270,7 +252,7 @@ class ChatHistoryRepository:
             "FROM chat_histories WHERE session_id = %(sid)s AND {}"
         ).format(_MESSAGES, _owner_clause(owner_key))
         params = {"sid": session_id, "owner": owner_key, "mid": message_id}
-        with translate_errors(f"read session {session_id}"):
+        with storage_errors(f"read session {session_id}"):
             row = self.conn.execute(query, params).fetchone()
         if row is None:
             return False, None
@@ -280,19 +262,19 @@ class ChatHistoryRepository:
         """Store generated titles in `summary` where none is set yet (one statement)."""
         if not summaries:
             return
-        with translate_errors("store session titles"):
+        with storage_errors("store session titles"):
             self.conn.execute(_SET_SUMMARIES, (list(summaries), list(summaries.values())))
 
     def _one(self, query: sql.Composed, params: Any, session_id: str) -> ChatSession | None:
         with (
-            translate_errors(f"read session {session_id}"),
+            storage_errors(f"read session {session_id}"),
             self.conn.cursor(row_factory=dict_row) as cur,
         ):
             row = cur.execute(query, params).fetchone()
         return None if row is None else ChatSession(**row)
 
     def _many(self, query: sql.Composed, params: Any) -> list[ChatSession]:
-        with translate_errors("list sessions"), self.conn.cursor(row_factory=dict_row) as cur:
+        with storage_errors("list sessions"), self.conn.cursor(row_factory=dict_row) as cur:
             rows = cur.execute(query, params).fetchall()
         return [ChatSession(**row) for row in rows]
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-import psycopg
 from psycopg import sql
 
 from pmo_playbook.documents.registry import COLLECTIONS, MODULES
+from pmo_playbook.repositories.base import Repository
 
 _OWNERS = (
     "SELECT module, owner, changed_at, verify_state, verified_at FROM cutover_modules "
@@ -92,11 +91,8 @@ class OutboxEntry:
     legacy_id: str
 
 
-class CutoverRepository:
+class CutoverRepository(Repository):
     """Ownership, sync positions and the outbox over one connection."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     # --- ownership ------------------------------------------------------------------------
     def owners(self) -> list[ModuleOwner]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import psycopg
 from psycopg.types.json import Jsonb
+
+from pmo_playbook.repositories.base import Repository
 
 _IDENTITY = "SELECT current_database(), current_setting('server_version')"
 _CREATE = "CREATE TEMPORARY TABLE pmo_check (id serial PRIMARY KEY, data jsonb NOT NULL)"
@@ -18,11 +18,8 @@ SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN NULL
 """
 
 
-class DiagnosticsRepository:
+class DiagnosticsRepository(Repository):
     """Queries that prove a connection can store and read JSONB."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def identity(self) -> tuple[str, str]:
         row = self.conn.execute(_IDENTITY).fetchone()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from pmo_playbook.documents.sops import HumanSopRow
-from pmo_playbook.repositories.ids import storage_errors
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _COLUMNS = "id, legacy_id, sop_id, phase, version, is_active, data, created_at, updated_at"
 _GET = f"SELECT {_COLUMNS} FROM human_sops WHERE sop_id = %s"  # noqa: S608
@@ -52,11 +51,8 @@ RETURNING {_COLUMNS}
 """  # noqa: S608
 
 
-class HumanSopRepository:
+class HumanSopRepository(Repository):
     """Human SOPs by their SOP- id."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def _rows(
         self, statement: str, params: tuple[Any, ...] | dict[str, Any] = ()

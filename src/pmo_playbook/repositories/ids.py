@@ -12,14 +12,9 @@ above itself instead: a stored id never blocks allocation; only a full id space 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import psycopg
-
 from pmo_playbook.documents.ids import MAX_ID_NUMBER, format_number
-from pmo_playbook.errors import Conflict, StorageError
+from pmo_playbook.errors import Conflict
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _LOCK = "SELECT last_value FROM app_id_counters WHERE name = %s FOR UPDATE"
 _ENSURE = "INSERT INTO app_id_counters (name, last_value) VALUES (%s, 0) ON CONFLICT DO NOTHING"
@@ -53,25 +48,8 @@ _HIGHEST = {kind: _HIGHEST_TEMPLATE.format(taken=sub) for kind, sub in _TAKEN.it
 _LOWEST_FREE = {kind: _LOWEST_FREE_TEMPLATE.format(taken=sub) for kind, sub in _TAKEN.items()}
 
 
-@contextmanager
-def storage_errors(what: str) -> Iterator[None]:
-    """Translate driver errors: UniqueViolation → Conflict (naming the constraint), other
-    psycopg errors → StorageError. The message names `what` and never carries SQL."""
-    try:
-        yield
-    except psycopg.errors.UniqueViolation as exc:
-        constraint = exc.diag.constraint_name or "unique key"
-        raise Conflict(f"{what}: already exists", details={"constraint": constraint}) from exc
-    except psycopg.errors.CheckViolation as exc:
-        constraint = exc.diag.constraint_name or "check"
-        raise StorageError(f"{what}: rejected by {constraint}") from exc
-
-
-class IdRepository:
+class IdRepository(Repository):
     """Hands out the next PRO-/SOP- number inside the caller's transaction."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def _next(self, kind: str) -> int:
         with storage_errors(f"allocating a {kind} id"):

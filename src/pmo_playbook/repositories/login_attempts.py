@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
-
 from pmo_playbook.documents.users import LoginLock
-from pmo_playbook.errors import StorageError
+from pmo_playbook.repositories.base import Repository
 
 # "Fresh": no active lock and the window is over, or the lock has expired: count from 1.
 _RESERVE = """
@@ -49,19 +46,13 @@ UPDATE login_attempts SET failures = greatest(failures - 1, 0),
 _CLEAR = "DELETE FROM login_attempts WHERE scope = %s AND key = %s"
 
 
-class LoginAttemptRepository:
+class LoginAttemptRepository(Repository):
     """Login attempt counters and lockouts."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
+    subject = "login attempts"
 
     def _one(self, query: str, params: Any) -> dict[str, Any] | None:
-        try:
-            with self.conn.cursor(row_factory=dict_row) as cur:
-                cur.execute(query, params)
-                return cur.fetchone() if cur.description else None
-        except psycopg.Error as exc:
-            raise StorageError(f"login_attempts query failed: {type(exc).__name__}") from exc
+        return self._dict(query, params)
 
     def reserve(
         self, scope: str, key: str, *, max_failures: int, lockout_seconds: int

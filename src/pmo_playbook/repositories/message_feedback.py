@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from pmo_playbook.documents.common import new_object_id, now_iso
 from pmo_playbook.documents.feedback import MessageRating
-from pmo_playbook.repositories.chat_histories import translate_errors
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 # A second rating of the same message updates rating and reason (legacy), keeps the rest.
 _UPSERT = """
@@ -41,11 +40,8 @@ FROM message_feedback ORDER BY created_at DESC, id DESC LIMIT %s
 _DELETE = "DELETE FROM message_feedback WHERE message_id = %s AND session_id = %s"
 
 
-class MessageFeedbackRepository:
+class MessageFeedbackRepository(Repository):
     """Reads and writes of message_feedback over one connection (never commits)."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def upsert(
         self,
@@ -80,7 +76,7 @@ class MessageFeedbackRepository:
             "reason": reason,
         }
         with (
-            translate_errors(f"rate message {message_id} of session {session_id}"),
+            storage_errors(f"rate message {message_id} of session {session_id}"),
             self.conn.cursor(row_factory=dict_row) as cur,
         ):
             row = cur.execute(_UPSERT, params).fetchone()
@@ -98,10 +94,10 @@ class MessageFeedbackRepository:
 
     def delete(self, message_id: str, session_id: str) -> bool:
         """Remove a rating; False when there was none."""
-        with translate_errors(f"remove rating of {message_id}"):
+        with storage_errors(f"remove rating of {message_id}"):
             return self.conn.execute(_DELETE, (message_id, session_id)).rowcount > 0
 
     def _many(self, query: str, params: Any) -> list[MessageRating]:
-        with translate_errors("list ratings"), self.conn.cursor(row_factory=dict_row) as cur:
+        with storage_errors("list ratings"), self.conn.cursor(row_factory=dict_row) as cur:
             rows = cur.execute(query, params).fetchall()
         return [MessageRating(**r) for r in rows]

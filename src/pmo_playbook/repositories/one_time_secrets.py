@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from psycopg.rows import dict_row
 
-from pmo_playbook.repositories.ids import storage_errors
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _PRUNE = "DELETE FROM one_time_secrets WHERE expires_at < now()"
 _INSERT = """
@@ -22,11 +21,8 @@ RETURNING label, notice, sealed
 """
 
 
-class OneTimeSecretsRepository:
+class OneTimeSecretsRepository(Repository):
     """Sealed secrets waiting for their one showing, over one connection (never commits)."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def put(
         self, key: str, user_id: str, label: str, notice: str, sealed: bytes, ttl_seconds: int

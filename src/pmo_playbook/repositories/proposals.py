@@ -5,12 +5,11 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from pmo_playbook.documents.proposals import ProposalRow
-from pmo_playbook.repositories.ids import storage_errors
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _COLUMNS = "id, legacy_id, proposal_id, sop_id, status, priority, data, created_at, updated_at"
 # D22: priority by rank, not alphabetically; then confidence, then newest.
@@ -63,11 +62,8 @@ RETURNING {_COLUMNS}
 """  # noqa: S608
 
 
-class ProposalRepository:
+class ProposalRepository(Repository):
     """Change proposals by proposalId."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def _rows(self, statement: str, params: Any) -> builtins.list[ProposalRow]:
         with storage_errors("reading proposals"), self.conn.cursor(row_factory=dict_row) as cur:

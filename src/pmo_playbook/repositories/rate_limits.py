@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-import psycopg
-
-from pmo_playbook.errors import StorageError
+from pmo_playbook.repositories.base import Repository
 
 _ENSURE = """
 INSERT INTO rate_limits (key, tat) SELECT k, now() FROM unnest(%s::text[]) AS k
@@ -25,26 +22,19 @@ UPDATE rate_limits SET tat = greatest(tat, now()) + make_interval(secs => %s)
 _PURGE = "DELETE FROM rate_limits WHERE tat < now() - interval '1 minute'"
 
 
-class RateLimitRepository:
+class RateLimitRepository(Repository):
     """Shared rate-limit state."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
-
-    def _run(self, query: str, params: Any) -> psycopg.Cursor[Any]:
-        try:
-            return self.conn.execute(query, params)
-        except psycopg.Error as exc:
-            raise StorageError(f"rate_limits query failed: {type(exc).__name__}") from exc
+    subject = "rate limits"
 
     def lock(self, keys: list[str]) -> list[tuple[str, datetime, datetime]]:
         """(key, arrival time, now) of every key, created when missing, locked until commit."""
-        self._run(_ENSURE, (keys,))
-        return [(row[0], row[1], row[2]) for row in self._run(_LOCK, (keys,)).fetchall()]
+        self._execute(_ENSURE, (keys,))
+        return [(row[0], row[1], row[2]) for row in self._execute(_LOCK, (keys,)).fetchall()]
 
     def advance(self, keys: list[str], seconds: float) -> None:
-        self._run(_ADVANCE, (seconds, keys))
+        self._execute(_ADVANCE, (seconds, keys))
 
     def purge_idle(self) -> int:
         """Delete keys whose limit has fully recovered (they carry no state)."""
-        return self._run(_PURGE, ()).rowcount
+        return self._execute(_PURGE).rowcount

@@ -7,14 +7,11 @@ vectors are plain `real[]`: the retrieval compares them in the process (no exten
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-
-from pmo_playbook.errors import PmoError, StorageError
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _INDEX_LOCK = 0x504D4F5F53524348  # "PMO_SRCH": serialises index rebuilds across sessions
 # Part of every fingerprint: bump when passages are built differently, so indexes made by older
@@ -107,41 +104,28 @@ class StoredPassage:
     embedding: list[float] | None
 
 
-@contextmanager
-def _storage(what: str) -> Iterator[None]:
-    try:
-        yield
-    except PmoError:
-        raise
-    except psycopg.Error as exc:
-        raise StorageError(f"SOP passage index: {what} failed") from exc
-
-
-class SopPassageRepository:
+class SopPassageRepository(Repository):
     """All SQL of the passage index over one connection (never commits)."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def lock(self) -> None:
         """Serialise index writers until the end of the transaction."""
-        with _storage("lock"):
+        with storage_errors("SOP passage index: lock"):
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_INDEX_LOCK,))
 
     def stale_sop_ids(self) -> list[str]:
-        with _storage("find stale SOPs"):
+        with storage_errors("SOP passage index: find stale SOPs"):
             rows = self.conn.execute(_STALE, {"version": INDEX_VERSION}).fetchall()
         return [str(r[0]) for r in rows]
 
     def source(self, sop_id: str) -> SourceRow | None:
-        with _storage("read source"):
+        with storage_errors("SOP passage index: read source"):
             row = self.conn.execute(
                 _SOURCE, {"sop_id": sop_id, "version": INDEX_VERSION}
             ).fetchone()
         return None if row is None else SourceRow(*row)
 
     def delete(self, sop_id: str) -> None:
-        with _storage(f"delete {sop_id}"):
+        with storage_errors(f"SOP passage index: delete {sop_id}"):
             self.conn.execute("DELETE FROM sop_index WHERE sop_id = %s", (sop_id,))
 
     def insert(
@@ -165,18 +149,18 @@ class SopPassageRepository:
             }
             for p in passages
         ]
-        with _storage(f"index {sop_id}"), self.conn.cursor() as cur:
+        with storage_errors(f"SOP passage index: index {sop_id}"), self.conn.cursor() as cur:
             cur.execute(_INSERT_SOP, (sop_id, fingerprint, header[0], header[1]))
             cur.executemany(_INSERT_PASSAGE, rows)
 
     def question_lexemes(self, text: str) -> list[str]:
-        with _storage("parse question"):
+        with storage_errors("SOP passage index: parse question"):
             return [str(r[0]) for r in self.conn.execute(_QUERY_LEXEMES, (text,)).fetchall()]
 
     def matches(self, text: str) -> list[tuple[int, str, int]]:
         """(passage id, lexeme, term frequency) for every passage sharing a lexeme with
         `text` (english stemming and stop words, as in the index)."""
-        with _storage("full-text search"):
+        with storage_errors("SOP passage index: full-text search"):
             return [
                 (int(r[0]), str(r[1]), int(r[2]))
                 for r in self.conn.execute(_QUERY_MATCHES, {"text": text}).fetchall()
@@ -184,27 +168,27 @@ class SopPassageRepository:
 
     def generation(self) -> tuple[int, int, int, str]:
         """Changes whenever passages or their vectors change (key of the in-process cache)."""
-        with _storage("read index state"):
+        with storage_errors("SOP passage index: read index state"):
             row = self.conn.execute(_GENERATION).fetchone()
         assert row is not None
         return int(row[0]), int(row[1]), int(row[2]), str(row[3])
 
     def all_passages(self, model: str | None) -> list[StoredPassage]:
-        with _storage("read passages"):
+        with storage_errors("SOP passage index: read passages"):
             rows = self.conn.execute(_ALL_PASSAGES, (model or "",)).fetchall()
         return [StoredPassage(*r) for r in rows]
 
     def missing_embeddings(self, model: str) -> list[tuple[int, str, str, str, str]]:
-        with _storage("read passages to embed"):
+        with storage_errors("SOP passage index: read passages to embed"):
             rows = self.conn.execute(_MISSING, (model,)).fetchall()
         return [(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
 
     def set_embeddings(self, model: str, vectors: list[tuple[int, list[float]]]) -> None:
-        with _storage("store embeddings"), self.conn.cursor() as cur:
+        with storage_errors("SOP passage index: store embeddings"), self.conn.cursor() as cur:
             cur.executemany(_SET_EMBEDDING, [(vec, model, pid) for pid, vec in vectors])
 
     def headers(self) -> dict[str, tuple[str, int]]:
         """(title, phase) of every indexed SOP, by phase then id."""
-        with _storage("read SOP titles"):
+        with storage_errors("SOP passage index: read SOP titles"):
             rows = self.conn.execute(_HEADERS).fetchall()
         return {str(r[0]): (str(r[1]), int(r[2])) for r in rows}

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from pmo_playbook.documents.sops import SopVersionRow
-from pmo_playbook.repositories.ids import storage_errors
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _COLUMNS = "legacy_id, sop_id, sop_type, version, change_type, data, created_at"
 _INSERT = f"""
@@ -27,11 +26,8 @@ SELECT {_COLUMNS} FROM sop_version_histories WHERE sop_id = %s AND sop_type = %s
 """  # noqa: S608
 
 
-class SopVersionRepository:
+class SopVersionRepository(Repository):
     """Snapshots of SOP versions."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def insert(
         self,

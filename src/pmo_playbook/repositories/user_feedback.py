@@ -5,13 +5,12 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from pmo_playbook.documents.common import new_object_id
 from pmo_playbook.documents.feedback import GapReport
-from pmo_playbook.repositories.chat_histories import translate_errors
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _INSERT = """
 INSERT INTO user_feedback (feedback_id, legacy_id, session_id, sop_id, status, priority, data)
@@ -80,14 +79,11 @@ LIMIT %(limit)s
 """
 
 
-class UserFeedbackRepository:
+class UserFeedbackRepository(Repository):
     """Reads and writes of user_feedback over one connection (never commits)."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
-
     def _one(self, query: str, params: dict[str, Any], what: str) -> GapReport | None:
-        with translate_errors(what), self.conn.cursor(row_factory=dict_row) as cur:
+        with storage_errors(what), self.conn.cursor(row_factory=dict_row) as cur:
             row = cur.execute(query, params).fetchone()
         return None if row is None else GapReport(**row)
 
@@ -121,14 +117,14 @@ class UserFeedbackRepository:
             "limit": limit,
             "skip": skip,
         }
-        with translate_errors("list gap reports"), self.conn.cursor(row_factory=dict_row) as cur:
+        with storage_errors("list gap reports"), self.conn.cursor(row_factory=dict_row) as cur:
             rows = cur.execute(_LIST, params).fetchall()
             count = cur.execute(_COUNT, params).fetchone()
         return [GapReport(**r) for r in rows], int(count["count"]) if count else 0
 
     def status_counts(self) -> dict[str, int]:
         """Reports per status over the whole table."""
-        with translate_errors("count gap reports"):
+        with storage_errors("count gap reports"):
             rows = self.conn.execute(_STATUS_COUNTS).fetchall()
         return {str(r[0]): int(r[1]) for r in rows}
 
@@ -153,13 +149,13 @@ class UserFeedbackRepository:
         """The reports about sessions whose owner is `owner_key`, newest first."""
         params = {"owner": owner_key, "limit": limit}
         with (
-            translate_errors("list own gap reports"),
+            storage_errors("list own gap reports"),
             self.conn.cursor(row_factory=dict_row) as cur,
         ):
             return [GapReport(**r) for r in cur.execute(_FOR_OWNER, params).fetchall()]
 
     def agent_sop(self, sop_id: str) -> dict[str, Any] | None:
         """The agent SOP document (title, sections) a report refers to, if any."""
-        with translate_errors(f"read agent SOP {sop_id}"):
+        with storage_errors(f"read agent SOP {sop_id}"):
             row = self.conn.execute(_AGENT_SOP, (sop_id,)).fetchone()
         return row[0] if row and isinstance(row[0], dict) else None

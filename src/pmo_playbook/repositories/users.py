@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from pmo_playbook.documents.users import User, UserCredentials
-from pmo_playbook.errors import Conflict, StorageError
+from pmo_playbook.repositories.base import Repository
 
 _COLUMNS = """legacy_id, user_id, email, role, is_active, last_login,
     password_hash IS NOT NULL AS has_password, data, created_at, updated_at"""
@@ -56,22 +54,13 @@ UPDATE users SET last_login = %(at)s,
 """
 
 
-class UserRepository:
+class UserRepository(Repository):
     """Reads and writes users rows; returns `User` models, never raw tuples."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
+    subject = "user"
 
     def _one(self, query: str, params: Any) -> dict[str, Any] | None:
-        try:
-            with self.conn.cursor(row_factory=dict_row) as cur:
-                cur.execute(query, params)
-                return cur.fetchone() if cur.description else None
-        except psycopg.errors.UniqueViolation as exc:
-            constraint = exc.diag.constraint_name or "unique key"
-            raise Conflict(f"user already exists ({constraint})") from exc
-        except psycopg.Error as exc:
-            raise StorageError(f"users query failed: {type(exc).__name__}") from exc
+        return self._dict(query, params)
 
     def get_by_email(self, email: str) -> User | None:
         row = self._one(_BY_EMAIL, (email,))
@@ -90,11 +79,7 @@ class UserRepository:
         return UserCredentials(user=User(**row), password_hash=password_hash)
 
     def list_all(self) -> list[User]:
-        try:
-            with self.conn.cursor(row_factory=dict_row) as cur:
-                return [User(**row) for row in cur.execute(_LIST).fetchall()]
-        except psycopg.Error as exc:
-            raise StorageError(f"users query failed: {type(exc).__name__}") from exc
+        return [User(**row) for row in self._dicts(_LIST)]
 
     def insert(
         self,

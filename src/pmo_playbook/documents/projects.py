@@ -19,6 +19,8 @@ PROJECT_ARRAY_FIELDS = (
     "keyAssumptions",
     "successCriteria",
 )
+# Keys whose value is a list: a document without one answers [] rather than null.
+PROJECT_LIST_KEYS = (*PROJECT_ARRAY_FIELDS, "keyDatesMilestones")
 PROJECT_REQUIRED_FIELDS = ("projectName", "sponsor", "businessCaseSummary", "resourceRequirements")
 PROJECT_TEXT_FIELDS = (*PROJECT_REQUIRED_FIELDS,)
 PROJECT_MAX_LENGTHS = {"projectName": 200, "sponsor": 100}
@@ -63,8 +65,7 @@ class ProjectRow(BaseModel):
         full["isActive"] = self.is_active
         out: dict[str, Any] = {}
         for key in PROJECT_RESPONSE_KEYS:
-            is_list = key in PROJECT_ARRAY_FIELDS or key == "keyDatesMilestones"
-            out[key] = full.get(key, [] if is_list else None)
+            out[key] = full.get(key, [] if key in PROJECT_LIST_KEYS else None)
         return out
 
     def brief(self) -> dict[str, Any]:

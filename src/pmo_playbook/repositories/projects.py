@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from pmo_playbook.documents.projects import ProjectRow
-from pmo_playbook.repositories.ids import storage_errors
+from pmo_playbook.documents.projects import PROJECT_LIST_KEYS, PROJECT_RESPONSE_KEYS, ProjectRow
+from pmo_playbook.repositories.base import Repository, storage_errors
 
 _COLUMNS = "legacy_id, project_id, is_active, data, created_at, updated_at"
 _LIST_ALL = f"SELECT {_COLUMNS} FROM projects ORDER BY project_id"  # noqa: S608
@@ -33,13 +33,47 @@ UPDATE projects
 RETURNING {_COLUMNS}
 """  # noqa: S608
 _LOCK = "SELECT is_active FROM projects WHERE project_id = %s FOR UPDATE"
+# Response keys held in typed columns; every other key is read from the document.
+_COLUMN_OF = {
+    "_id": sql.SQL("legacy_id"),
+    "projectId": sql.SQL("project_id"),
+    "isActive": sql.SQL("is_active"),
+    "createdAt": sql.SQL("pmo_iso(created_at)"),
+    "updatedAt": sql.SQL("pmo_iso(updated_at)"),
+}
 
 
-class ProjectRepository:
+def _response_value(key: str) -> sql.Composable:
+    """One key's value in ProjectRow.to_legacy's shape: a missing key is [] for list keys and
+    null otherwise, while a key present with null stays null (`data -> key` is JSON null then)."""
+    if key in _COLUMN_OF:
+        return _COLUMN_OF[key]
+    missing = sql.SQL("'[]'::jsonb" if key in PROJECT_LIST_KEYS else "'null'::jsonb")
+    return sql.SQL("coalesce(data -> {key}, {missing})").format(
+        key=sql.Literal(key), missing=missing
+    )
+
+
+def _list_json(where: sql.Composable) -> sql.Composed:
+    """The JSON array of the listed projects, built by the server in the response's key order
+    (json_build_object keeps it): the list is the API's heaviest read, and building it here
+    spares the worker parsing every document and building it again."""
+    pairs = sql.SQL(", ").join(
+        sql.SQL("{}, {}").format(sql.Literal(key), _response_value(key))
+        for key in PROJECT_RESPONSE_KEYS
+    )
+    return sql.SQL(
+        "SELECT coalesce(json_agg(json_build_object({pairs}) ORDER BY project_id), '[]')::text"
+        " FROM projects {where}"
+    ).format(pairs=pairs, where=where)
+
+
+_LIST_ALL_JSON = _list_json(sql.SQL(""))
+_LIST_ACTIVE_JSON = _list_json(sql.SQL("WHERE is_active"))
+
+
+class ProjectRepository(Repository):
     """Projects by their PRO- id."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
 
     def _rows(self, statement: str, params: tuple[Any, ...] = ()) -> list[ProjectRow]:
         with storage_errors("reading projects"), self.conn.cursor(row_factory=dict_row) as cur:
@@ -47,6 +81,13 @@ class ProjectRepository:
 
     def list(self, *, active_only: bool) -> list[ProjectRow]:
         return self._rows(_LIST_ACTIVE if active_only else _LIST_ALL)
+
+    def list_json(self, *, active_only: bool) -> str:
+        """`list()` as the JSON text of `[row.to_legacy(), ...]` (whitespace aside)."""
+        with storage_errors("reading projects"):
+            row = self.conn.execute(_LIST_ACTIVE_JSON if active_only else _LIST_ALL_JSON).fetchone()
+        assert row is not None
+        return str(row[0])
 
     def get(self, project_id: str, *, active_only: bool = False) -> ProjectRow | None:
         rows = self._rows(_GET_ACTIVE if active_only else _GET, (project_id,))

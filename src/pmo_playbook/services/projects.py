@@ -39,6 +39,14 @@ def list_projects(
     return ProjectRepository(conn).list(active_only=active != "false")
 
 
+def list_projects_json(
+    conn: psycopg.Connection[Any], actor: Actor, active: str | None, *, public_read: bool = True
+) -> str:
+    """`list_projects` as the JSON text of the legacy shapes, built by the database."""
+    require_reader(actor, public_read)
+    return ProjectRepository(conn).list_json(active_only=active != "false")
+
+
 def get_project(
     conn: psycopg.Connection[Any], actor: Actor, project_id: str, *, public_read: bool = True
 ) -> ProjectRow:

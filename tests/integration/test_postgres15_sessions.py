@@ -58,7 +58,7 @@ def test_sessions_feedback_and_analytics_sql_on_postgres_15(pg15: TestServer) ->
                 "confidence": 1.0,
             },
         )
-        assert (rated["message"], again["message"]) == ("Feedback recorded", "Feedback updated")
+        assert (rated.created, again.created) == (True, False)
         file_gap_report(
             conn,
             ALICE,

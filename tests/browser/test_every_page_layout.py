@@ -206,7 +206,7 @@ def _seed_report(db_url: str) -> str:
             "userComment": "Which sponsor? There are two in the RACI.",
             "sopId": "SOP-002",
         }
-        key = str(file_gap_report(conn, actor, body)["feedback"]["feedbackId"])
+        key = file_gap_report(conn, actor, body).feedback_id
         # a second SOP version (the history diff) and a pending proposal (the review form)
         sop = get_human_sop(conn, SYSTEM, "SOP-002")
         edited = sop.markdown.rstrip("\n") + "\n\n## Layout note\nOne more line.\n"

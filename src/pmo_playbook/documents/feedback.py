@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from pmo_playbook.documents.registry import message_feedback, userfeedback
 
@@ -22,8 +22,51 @@ DEFAULT_CONFIDENCE = 0.5
 CLOSE_NOTE = "Feedback deleted by admin"
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+class GapSuggestion(BaseModel):
+    """The improvement suggestion composed for a report (`aiSuggestion`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    content: str
+    rationale: str | None = None
+
+
+class GapOutcome(BaseModel):
+    """What a proposal's review did to a report (`outcome`, written by the review)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: str
+    proposal_id: str | None = None
+    at: str | None = None  # natural ISO text, as stored
+    sop_id: str | None = None
+    new_version: int | None = None
+    reason: str | None = None
+
+    @classmethod
+    def of(cls, raw: Any) -> GapOutcome | None:
+        """The outcome stored in a report's document, or None when there is none (or it is
+        not an object with a state: a migrated document may hold anything)."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("state"), str):
+            return None
+        version = raw.get("newVersion")
+        return cls(
+            state=raw["state"],
+            proposal_id=_text(raw.get("proposalId")),
+            at=_text(raw.get("at")),
+            sop_id=_text(raw.get("sopId")),
+            new_version=version if isinstance(version, int) else None,
+            reason=_text(raw.get("reason")),
+        )
+
+
 class GapReport(BaseModel):
-    """One user_feedback row."""
+    """One user_feedback row; the properties read the document's fields by their meaning
+    (the API edge writes the legacy JSON from `data`, the pages read these)."""
 
     pk: int
     legacy_id: str | None
@@ -35,6 +78,62 @@ class GapReport(BaseModel):
     data: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def message_id(self) -> str | None:
+        return _text(self.data.get("messageId"))
+
+    @property
+    def user_question(self) -> str | None:
+        return _text(self.data.get("userQuestion"))
+
+    @property
+    def ai_response(self) -> str | None:
+        return _text(self.data.get("aiResponse"))
+
+    @property
+    def user_comment(self) -> str | None:
+        return _text(self.data.get("userComment"))
+
+    @property
+    def sop_title(self) -> str | None:
+        return _text(self.data.get("sopTitle"))
+
+    @property
+    def sop_section(self) -> str | None:
+        return _text(self.data.get("sopSection"))
+
+    @property
+    def admin_notes(self) -> str | None:
+        return _text(self.data.get("adminNotes"))
+
+    @property
+    def proposal_id(self) -> str | None:
+        return _text(self.data.get("proposalId"))
+
+    @property
+    def confidence(self) -> float | None:
+        value = self.data.get("confidence")
+        return (
+            float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        )
+
+    @property
+    def ai_suggestion(self) -> GapSuggestion | None:
+        raw = self.data.get("aiSuggestion")
+        if not isinstance(raw, dict) or not isinstance(raw.get("content"), str):
+            return None
+        return GapSuggestion(content=raw["content"], rationale=_text(raw.get("rationale")))
+
+    @property
+    def outcome(self) -> GapOutcome | None:
+        return GapOutcome.of(self.data.get("outcome"))
+
+    @property
+    def short_id(self) -> str:
+        """The `#<epoch part>` the legacy list shows for `feedback-<epoch>-<random>`."""
+        parts = self.feedback_id.split("-")
+        return parts[1] if len(parts) >= 3 else self.feedback_id
 
 
 class MessageRating(BaseModel):

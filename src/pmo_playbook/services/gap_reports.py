@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
 from pmo_playbook.documents.chat import message_with_id
-from pmo_playbook.documents.common import now_iso, render_row
+from pmo_playbook.documents.common import now_iso
 from pmo_playbook.documents.feedback import (
     CLOSE_NOTE,
     DEFAULT_CONFIDENCE,
@@ -30,6 +31,8 @@ from pmo_playbook.repositories.user_feedback import UserFeedbackRepository
 from pmo_playbook.services.actor import Actor
 from pmo_playbook.services.sessions import can_triage, require
 
+CLOSED = "Feedback closed successfully"
+UPDATED = "Feedback updated successfully"
 THANK_YOU = "Thank you for your feedback. We will review this and improve our knowledge base."
 NOT_FOUND = "Feedback not found"
 REQUIRED = ("sessionId", "userQuestion", "aiResponse", "userComment", "sopId")
@@ -53,9 +56,20 @@ def _new_feedback_id() -> str:
     return f"feedback-{int(time.time() * 1000)}-{tail}"
 
 
-def render(report: GapReport) -> dict[str, Any]:
-    """The legacy JSON of a report (`_id`, the document keys, createdAt/updatedAt)."""
-    return render_row(report.legacy_id, report.data, report.created_at, report.updated_at)
+@dataclass(frozen=True)
+class GapReportPage:
+    """One page of the triage list and the counts of every report by status."""
+
+    reports: list[GapReport]
+    status_counts: dict[str, int]  # every status of the vocabulary, in its order
+    total_reports: int  # all reports, whatever the filters
+    total: int  # the reports matching the filters
+    limit: int
+    skip: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.skip + len(self.reports) < self.total
 
 
 def _require_triage(actor: Actor) -> None:
@@ -144,10 +158,9 @@ def _string_fields(body: dict[str, Any]) -> None:
             raise InvalidInput(f"{key} must be a string", details={"field": key})
 
 
-def file_gap_report(
-    conn: psycopg.Connection[Any], actor: Actor, body: dict[str, Any]
-) -> dict[str, Any]:
-    """File a report about the actor's own session (404 'Chat session not found' otherwise)."""
+def file_gap_report(conn: psycopg.Connection[Any], actor: Actor, body: dict[str, Any]) -> GapReport:
+    """File a report about the actor's own session (404 'Chat session not found' otherwise);
+    the edges thank the reporter with `THANK_YOU`."""
     _string_fields(body)
     if any(not body.get(key) for key in REQUIRED):
         raise BadRequest("Missing required fields")
@@ -183,7 +196,7 @@ def file_gap_report(
         "__v": 0,
     }
     data["aiSuggestion"] = compose_suggestion(data, agent_sop)
-    return {"feedback": render(repo.create(data)), "message": THANK_YOU}
+    return repo.create(data)
 
 
 def _answer_id(messages: list[dict[str, Any]]) -> str:
@@ -201,26 +214,22 @@ def list_gap_reports(
     filters: dict[str, str | None],
     limit: int,
     skip: int,
-) -> dict[str, Any]:
-    """`{feedback, statusCounts (global), pagination}` sorted by priority rank, newest first."""
+) -> GapReportPage:
+    """One page sorted by priority rank, newest first, with the global status counts."""
     _require_triage(actor)
     status = _check_vocabulary("status", filters.get("status"), FEEDBACK_STATUSES)
     priority = _check_vocabulary("priority", filters.get("priority"), FEEDBACK_PRIORITIES)
     repo = UserFeedbackRepository(conn)
     reports, total = repo.list(status, priority, filters.get("sopId") or None, limit, skip)
     counts = repo.status_counts()
-    status_counts: dict[str, int] = {s: counts.get(s, 0) for s in FEEDBACK_STATUSES}
-    status_counts["total"] = sum(counts.values())
-    return {
-        "feedback": [render(r) for r in reports],
-        "statusCounts": status_counts,
-        "pagination": {
-            "total": total,
-            "limit": limit,
-            "skip": skip,
-            "hasMore": skip + len(reports) < total,
-        },
-    }
+    return GapReportPage(
+        reports=reports,
+        status_counts={s: counts.get(s, 0) for s in FEEDBACK_STATUSES},
+        total_reports=sum(counts.values()),
+        total=total,
+        limit=limit,
+        skip=skip,
+    )
 
 
 def _find(conn: psycopg.Connection[Any], key: str) -> GapReport:
@@ -230,14 +239,14 @@ def _find(conn: psycopg.Connection[Any], key: str) -> GapReport:
     return report
 
 
-def get_gap_report(conn: psycopg.Connection[Any], actor: Actor, key: str) -> dict[str, Any]:
+def get_gap_report(conn: psycopg.Connection[Any], actor: Actor, key: str) -> GapReport:
     """One report; a report that never got a suggestion (migrated, or a failed legacy
     attempt stored as null) gets one composed and stored now, once (D26)."""
     _require_triage(actor)
     report = _find(conn, key)
     if not report.data.get("aiSuggestion"):
         report = _store_suggestion(conn, report)
-    return {"feedback": render(report)}
+    return report
 
 
 def _store_suggestion(conn: psycopg.Connection[Any], report: GapReport) -> GapReport:
@@ -248,10 +257,10 @@ def _store_suggestion(conn: psycopg.Connection[Any], report: GapReport) -> GapRe
     return repo.update(report.pk, {"aiSuggestion": suggestion}, None, None)
 
 
-def regenerate_suggestion(conn: psycopg.Connection[Any], actor: Actor, key: str) -> dict[str, Any]:
+def regenerate_suggestion(conn: psycopg.Connection[Any], actor: Actor, key: str) -> GapReport:
     """Compose the suggestion again on purpose (e.g. after the SOP changed)."""
     _require_triage(actor)
-    return {"feedback": render(_store_suggestion(conn, _find(conn, key)))}
+    return _store_suggestion(conn, _find(conn, key))
 
 
 def update_gap_report(
@@ -260,7 +269,7 @@ def update_gap_report(
     key: str,
     changes: dict[str, Any],
     regenerate: bool = False,
-) -> dict[str, Any]:
+) -> GapReport:
     """Apply `status`/`priority` (validated, applied when non-empty) and `adminNotes` (when
     the key is present); optionally regenerate the suggestion."""
     _require_triage(actor)
@@ -277,12 +286,11 @@ def update_gap_report(
     report = UserFeedbackRepository(conn).update(report.pk, patch, status, priority)
     if regenerate:
         report = _store_suggestion(conn, report)
-    return {"feedback": render(report), "message": "Feedback updated successfully"}
+    return report
 
 
-def close_gap_report(conn: psycopg.Connection[Any], actor: Actor, key: str) -> dict[str, Any]:
+def close_gap_report(conn: psycopg.Connection[Any], actor: Actor, key: str) -> None:
     """Soft close: status closed, a note appended to the admin notes (never overwritten)."""
     _require_triage(actor)
     report = _find(conn, key)
     UserFeedbackRepository(conn).close(report.pk, CLOSE_NOTE, now_iso())
-    return {"message": "Feedback closed successfully"}

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
 from pmo_playbook.documents.chat import SOP_ID_PATTERN
-from pmo_playbook.documents.common import render_row
 from pmo_playbook.documents.feedback import RATINGS, MessageRating
 from pmo_playbook.errors import BadRequest, InvalidInput, NotFound
 from pmo_playbook.repositories.chat_histories import ChatHistoryRepository
@@ -26,9 +26,12 @@ _SOP_ID = re.compile(SOP_ID_PATTERN)
 REASON_MAX = 1000
 
 
-def render(rating: MessageRating) -> dict[str, Any]:
-    """The legacy JSON of a rating."""
-    return render_row(rating.legacy_id, rating.data, rating.created_at, rating.updated_at)
+@dataclass(frozen=True)
+class RatingOutcome:
+    """The stored rating and whether this call created it (False: an earlier one changed)."""
+
+    rating: MessageRating
+    created: bool
 
 
 def _validate(body: dict[str, Any]) -> tuple[str, str, str, str, float, str | None]:
@@ -66,7 +69,7 @@ def _validate(body: dict[str, Any]) -> tuple[str, str, str, str, float, str | No
 
 def rate_message(
     conn: psycopg.Connection[Any], actor: Actor, body: dict[str, Any]
-) -> dict[str, Any]:
+) -> RatingOutcome:
     """Record or update the actor's rating of one stored message of their own session."""
     message_id, session_id, rating, sop_used, confidence, reason = _validate(body)
     exists, message = ChatHistoryRepository(conn).find_message(
@@ -81,26 +84,22 @@ def rate_message(
     row, created = MessageFeedbackRepository(conn).upsert(
         message_id, session_id, rating, sop_used, float(confidence), reason
     )
-    return {
-        "success": True,
-        "message": "Feedback recorded" if created else "Feedback updated",
-        "feedback": render(row),
-    }
+    return RatingOutcome(rating=row, created=created)
 
 
 def session_ratings(
     conn: psycopg.Connection[Any], actor: Actor, session_id: str
-) -> list[dict[str, Any]]:
+) -> list[MessageRating]:
     """Ratings of the actor's own session (the chat reloads them, D28); [] for others."""
     if ChatHistoryRepository(conn).get_owned(session_id, actor.owner_key) is None:
         return []
-    return [render(r) for r in MessageFeedbackRepository(conn).for_session(session_id)]
+    return MessageFeedbackRepository(conn).for_session(session_id)
 
 
-def recent_ratings(conn: psycopg.Connection[Any], actor: Actor, limit: int) -> list[dict[str, Any]]:
+def recent_ratings(conn: psycopg.Connection[Any], actor: Actor, limit: int) -> list[MessageRating]:
     """The newest ratings of everyone (analytics permission)."""
     require_analytics(actor)
-    return [render(r) for r in MessageFeedbackRepository(conn).recent(limit)]
+    return MessageFeedbackRepository(conn).recent(limit)
 
 
 def remove_rating(

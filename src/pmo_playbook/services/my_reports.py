@@ -7,17 +7,17 @@ from typing import Any
 
 import psycopg
 
+from pmo_playbook.documents.feedback import GapReport
 from pmo_playbook.repositories.user_feedback import UserFeedbackRepository
 from pmo_playbook.services.actor import Actor
-from pmo_playbook.services.gap_reports import render
 
 LIST_LIMIT = 100
 
 
-def list_my_reports(conn: psycopg.Connection[Any], actor: Actor) -> list[dict[str, Any]]:
+def list_my_reports(conn: psycopg.Connection[Any], actor: Actor) -> list[GapReport]:
     """The reports filed about the actor's own sessions, newest first (none for a visitor
     without a session cookie)."""
     owner = actor.owner_key
     if owner is None:
         return []
-    return [render(r) for r in UserFeedbackRepository(conn).list_for_owner(owner, LIST_LIMIT)]
+    return UserFeedbackRepository(conn).list_for_owner(owner, LIST_LIMIT)

@@ -19,6 +19,7 @@ from pmo_playbook.services.message_ratings import (
     session_ratings,
 )
 from pmo_playbook.web.api.contract import READ, errors, required_fields, required_query
+from pmo_playbook.web.api.wire.ratings import rating_json, rating_outcome_json
 from pmo_playbook.web.deps import Conn, CurrentActor
 
 router = APIRouter(tags=["feedback"], responses=READ)
@@ -63,7 +64,8 @@ class Removed(BaseModel):
 @router.post("/api/message-feedback", response_model=RatingResult, responses=errors(409))
 def rate(body: RatingPost, conn: Conn, actor: CurrentActor) -> RatingResult:
     """Rate an answer of the caller's session (a second rating updates the first)."""
-    return RatingResult(**rate_message(conn, actor, body.model_dump(exclude_none=True)))
+    outcome = rate_message(conn, actor, body.model_dump(exclude_none=True))
+    return RatingResult(**rating_outcome_json(outcome))
 
 
 @router.get("/api/message-feedback", response_model=None)
@@ -93,8 +95,8 @@ def read_ratings(
     if stats is not None:
         raise InvalidInput("stats must be all, true or confidence", details={"field": "stats"})
     if sessionId:
-        return {"feedback": session_ratings(conn, actor, sessionId)}
-    return {"feedback": recent_ratings(conn, actor, limit)}
+        return {"feedback": [rating_json(r) for r in session_ratings(conn, actor, sessionId)]}
+    return {"feedback": [rating_json(r) for r in recent_ratings(conn, actor, limit)]}
 
 
 @router.delete(

@@ -11,7 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 from pmo_playbook.documents.feedback import FEEDBACK_PRIORITIES, FEEDBACK_STATUSES
 from pmo_playbook.services.analytics import gap_analytics
 from pmo_playbook.services.gap_reports import (
+    CLOSED,
     REQUIRED,
+    THANK_YOU,
+    UPDATED,
     close_gap_report,
     file_gap_report,
     get_gap_report,
@@ -20,6 +23,7 @@ from pmo_playbook.services.gap_reports import (
     update_gap_report,
 )
 from pmo_playbook.web.api.contract import READ, errors, required_fields
+from pmo_playbook.web.api.wire.gap_reports import gap_report_json, gap_report_page_json
 from pmo_playbook.web.deps import Conn, CurrentActor
 
 router = APIRouter(tags=["feedback"], responses=READ)
@@ -93,7 +97,7 @@ def list_reports(
     if analytics == "true":
         return gap_analytics(conn, actor).model_dump(by_alias=True)
     filters = {"status": status, "priority": priority, "sopId": sopId}
-    return list_gap_reports(conn, actor, filters, limit, skip)
+    return gap_report_page_json(list_gap_reports(conn, actor, filters, limit, skip))
 
 
 @router.post(
@@ -101,14 +105,15 @@ def list_reports(
 )
 def file_report(body: GapReportPost, conn: Conn, actor: CurrentActor) -> JSONResponse:
     """File a gap report about one answer of the caller's own session."""
-    result = file_gap_report(conn, actor, body.model_dump(exclude_none=True))
-    return JSONResponse(status_code=201, content=result)
+    report = file_gap_report(conn, actor, body.model_dump(exclude_none=True))
+    content = {"feedback": gap_report_json(report), "message": THANK_YOU}
+    return JSONResponse(status_code=201, content=content)
 
 
 @router.get("/api/user-feedback/{feedback_id}", response_model=Feedback)
 def read_report(feedback_id: str, conn: Conn, actor: CurrentActor) -> Feedback:
     """One report by feedbackId or `_id` (its suggestion composed once if it had none)."""
-    return Feedback(**get_gap_report(conn, actor, feedback_id))
+    return Feedback(feedback=gap_report_json(get_gap_report(conn, actor, feedback_id)))
 
 
 @router.patch(
@@ -119,14 +124,15 @@ def patch_report(
 ) -> FeedbackWithMessage:
     """Triage: status, priority, admin notes; `regenerateSuggestion: true` recomposes it."""
     changes = body.model_dump(include=body.model_fields_set - {"regenerateSuggestion"})
-    result = update_gap_report(conn, actor, feedback_id, changes, bool(body.regenerateSuggestion))
-    return FeedbackWithMessage(**result)
+    report = update_gap_report(conn, actor, feedback_id, changes, bool(body.regenerateSuggestion))
+    return FeedbackWithMessage(feedback=gap_report_json(report), message=UPDATED)
 
 
 @router.delete("/api/user-feedback/{feedback_id}", response_model=Closed, responses=errors(409))
 def close_report(feedback_id: str, conn: Conn, actor: CurrentActor) -> Closed:
     """Soft close (status closed, a note appended to the admin notes)."""
-    return Closed(**close_gap_report(conn, actor, feedback_id))
+    close_gap_report(conn, actor, feedback_id)
+    return Closed(message=CLOSED)
 
 
 @router.post(
@@ -134,4 +140,4 @@ def close_report(feedback_id: str, conn: Conn, actor: CurrentActor) -> Closed:
 )
 def regenerate(feedback_id: str, conn: Conn, actor: CurrentActor) -> Feedback:
     """Recompose the stored improvement suggestion on purpose (D26)."""
-    return Feedback(**regenerate_suggestion(conn, actor, feedback_id))
+    return Feedback(feedback=gap_report_json(regenerate_suggestion(conn, actor, feedback_id)))

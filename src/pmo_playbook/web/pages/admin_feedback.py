@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from pmo_playbook.documents.feedback import FEEDBACK_PRIORITIES, FEEDBACK_STATUSES
 from pmo_playbook.services.gap_reports import (
+    UPDATED,
     get_gap_report,
     list_gap_reports,
     regenerate_suggestion,
@@ -42,27 +43,20 @@ LIST_LIMIT = 100
 KeyField = Annotated[str, Form(min_length=1, max_length=200)]
 
 
-def short_id(feedback_id: Any) -> str:
-    """The `#<epoch part>` the legacy list shows for `feedback-<epoch>-<random>`."""
-    parts = str(feedback_id or "").split("-")
-    return parts[1] if len(parts) >= 3 else str(feedback_id or "")
-
-
 def _list_context(conn: Any, actor: Any, status: str | None) -> dict[str, Any]:
     chosen = status if status in FEEDBACK_STATUSES else None
-    result = list_gap_reports(conn, actor, {"status": chosen}, LIST_LIMIT, 0)
-    counts = result["statusCounts"]
-    filters = [{"key": "", "label": "All Feedback", "count": counts.get("total", 0)}]
+    page = list_gap_reports(conn, actor, {"status": chosen}, LIST_LIMIT, 0)
+    counts = page.status_counts
+    filters = [{"key": "", "label": "All Feedback", "count": page.total_reports}]
     filters += [
         {"key": key, "label": STATUS_LABELS[key], "count": counts.get(key, 0)}
         for key in FEEDBACK_STATUSES
     ]
-    items = [{**item, "shortId": short_id(item.get("feedbackId"))} for item in result["feedback"]]
     return {
         "filters": filters,
         "status": chosen or "",
-        "items": items,
-        "total": counts.get("total", 0),
+        "items": page.reports,
+        "total": page.total_reports,
         "status_labels": STATUS_LABELS,
         "priority_labels": PRIORITY_LABELS,
     }
@@ -96,13 +90,12 @@ def feedback_detail(
 ) -> Response:
     """One report beside the list."""
     require_login(actor)
-    report = get_gap_report(conn, actor, key)["feedback"]
     context = {
         **_list_context(conn, actor, status),
-        "report": {**report, "shortId": short_id(report.get("feedbackId"))},
+        "report": get_gap_report(conn, actor, key),
         "statuses": FEEDBACK_STATUSES,
         "priorities": FEEDBACK_PRIORITIES,
-        "notice": "Feedback updated successfully" if saved else None,
+        "notice": UPDATED if saved else None,
     }
     return admin_render(
         request, conn, actor, settings, "user-feedback", "admin/feedback.html", context

@@ -19,7 +19,7 @@ from pmo_playbook.errors import NotFound
 from pmo_playbook.services.actor import Actor
 from pmo_playbook.services.chat import answer_question
 from pmo_playbook.services.chat_history import get_history
-from pmo_playbook.services.gap_reports import file_gap_report
+from pmo_playbook.services.gap_reports import THANK_YOU, file_gap_report
 from pmo_playbook.services.message_ratings import rate_message, remove_rating
 from pmo_playbook.services.sessions import delete_session, rename_session
 from pmo_playbook.web.deps import AppSettings, Conn, CurrentActor
@@ -244,10 +244,10 @@ def report_gap(
         "sopId": answer.get("selectedSopId"),
         "confidence": answer.get("confidence"),
     }
-    result = file_gap_report(conn, actor, body)
+    file_gap_report(conn, actor, body)
     if not is_htmx(request):
         return RedirectResponse(safe_here(here), status_code=303)
-    return render(request, "partials/gap_thanks.html", {"message": result["message"]})
+    return render(request, "partials/gap_thanks.html", {"message": THANK_YOU})
 
 
 @router.get("/chat/export", response_model=None)

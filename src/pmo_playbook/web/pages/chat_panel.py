@@ -162,6 +162,5 @@ def session_ratings(conn: psycopg.Connection[Any], actor: Actor, session_id: str
     so a rating survives a reload, D28)."""
     out: dict[str, str] = {}
     for rating in read_ratings(conn, actor, session_id):
-        value = rating.get("rating")
-        out[str(rating.get("messageId"))] = "up" if value == "helpful" else "down"
+        out[rating.message_id] = "up" if rating.rating == "helpful" else "down"
     return out

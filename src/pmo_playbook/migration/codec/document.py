@@ -76,8 +76,9 @@ class EncodedDocument:
 
 
 # --------------------------------------------------------------------------------- reading
-def read_exact(raw: bytes) -> dict[str, Any]:
-    """The document's exact value model (C codec when it reproduces the bytes, else `exact_bson.walk`)."""
+def decode_exact(raw: bytes) -> dict[str, Any]:
+    """Decode BSON bytes into their exact value model (the C codec when it reproduces the bytes,
+    else `exact_bson.walk`); `UnencodableDocument` when no exact model exists."""
     try:
         doc: dict[str, Any] = bson.decode(raw, codec_options=_OPTS)
         if bson.encode(doc, codec_options=_OPTS) == raw:
@@ -92,7 +93,7 @@ def read_exact(raw: bytes) -> dict[str, Any]:
 
 def canonical_ejson(raw: bytes) -> str:
     """Canonical Extended JSON v2 of a BSON document, key order preserved (diffs, quarantine)."""
-    return deep(lambda: _json_text(to_ejson(read_exact(raw))))
+    return deep(lambda: _json_text(to_ejson(decode_exact(raw))))
 
 
 def _json_text(value: Any) -> str:
@@ -297,7 +298,7 @@ def deep(function: Callable[..., _T], *args: Any) -> _T:
 
 
 def _encode_document(raw: bytes, root: Node | None) -> EncodedDocument:
-    doc = read_exact(raw)
+    doc = decode_exact(raw)
     encoder = _Encoder()
     data: dict[str, Any] = {}
     for key, value in doc.items():

@@ -33,8 +33,11 @@ VALIDATE_OPTIONS: CodecOptions = CodecOptions(  # type: ignore[type-arg]
 _INT32 = struct.Struct("<i")
 
 
-def read_fully(stream: BinaryIO, size: int) -> bytes:
-    """Read up to `size` bytes (fewer only at end of stream), looping over short reads."""
+def read_up_to(stream: BinaryIO, size: int) -> bytes:
+    """Read `size` bytes from `stream` (fewer only at end of stream), looping over short reads.
+
+    Named for what it returns: the caller compares the length to tell a clean end from a cut.
+    """
     chunks: list[bytes] = []
     missing = size
     while missing > 0:
@@ -60,13 +63,13 @@ def document_length(header: bytes, label: str, offset: int) -> int:
 
 def read_document(stream: BinaryIO, label: str, offset: int) -> bytes | None:
     """Read one document's exact bytes at `offset`; None at a clean end of stream."""
-    header = read_fully(stream, 4)
+    header = read_up_to(stream, 4)
     if not header:
         return None
     if len(header) < 4:
         raise _truncated(label, offset, 4, len(header))
     length = document_length(header, label, offset)
-    body = read_fully(stream, length - 4)
+    body = read_up_to(stream, length - 4)
     if len(body) < length - 4:
         raise _truncated(label, offset, length, len(body) + 4)
     return header + body
@@ -82,7 +85,7 @@ def iter_documents(
     """
     offset = 0
     for _ in range(skip):
-        header = read_fully(stream, 4)
+        header = read_up_to(stream, 4)
         if len(header) < 4:
             if not header:
                 return
@@ -91,7 +94,7 @@ def iter_documents(
         if stream.seekable():
             stream.seek(offset + length)
         else:
-            body = read_fully(stream, length - 4)
+            body = read_up_to(stream, length - 4)
             if len(body) < length - 4:
                 raise _truncated(label, offset, length, len(body) + 4)
         offset += length

@@ -17,13 +17,14 @@ PACKAGE = "pmo_playbook.migration"
 # Layer of each top-level part of the package (a module or a subpackage), in flow order.
 LAYERS = {
     "connection": 0,  # the migration connection (db only), beneath every layer
-    "sources": 0,
-    "mapping": 1,  # source collection → registry table spec
-    "codec": 1,
-    "load": 2,
-    "verify": 3,
-    "reverse": 3,
-    "plan": 4,  # the read-only pre-flight over sources, mapping and codec
+    "exact_bson": 0,  # BSON's exact value model and the one BSON walker, beneath every layer
+    "sources": 1,
+    "mapping": 2,  # source collection → registry table spec
+    "codec": 2,
+    "load": 3,
+    "verify": 4,
+    "reverse": 4,
+    "plan": 5,  # the read-only pre-flight over sources, mapping and codec
 }
 
 

@@ -29,7 +29,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 from bson.timestamp import Timestamp
 
-from pmo_playbook.migration.codec.bson_values import (
+from pmo_playbook.migration.exact_bson.values import (
     NOT_TYPED,
     DBPointer,
     ExactRegex,

@@ -10,7 +10,7 @@ docs/data-model.md ("JSONB encoding").
 
 Fast path: the `bson` C codec decodes the document and must re-encode it byte for byte;
 the rare documents it cannot reproduce (Symbol, Undefined, DBPointer, regex option order,
-`_id` not first, ...) are read exactly by `bson_walk`.
+`_id` not first, ...) are read exactly by `exact_bson.walk`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from bson.objectid import ObjectId
 from pmo_playbook.documents.registry.shape import Node
 from pmo_playbook.errors import InvalidInput
 from pmo_playbook.migration.codec import bson_annotate as notes_mod
-from pmo_playbook.migration.codec.bson_values import (
+from pmo_playbook.migration.exact_bson.values import (
     MAX_NATURAL_MS,
     MIN_NATURAL_MS,
     datetime_ms,
@@ -43,7 +43,7 @@ from pmo_playbook.migration.codec.bson_values import (
     ms_to_iso,
     to_ejson,
 )
-from pmo_playbook.migration.codec.bson_walk import BsonShapeError, read_document, write_document
+from pmo_playbook.migration.exact_bson.walk import BsonShapeError, read_document, write_document
 
 ANNOTATIONS_VERSION = 1
 _T = TypeVar("_T")
@@ -76,8 +76,9 @@ class EncodedDocument:
 
 
 # --------------------------------------------------------------------------------- reading
-def read_exact(raw: bytes) -> dict[str, Any]:
-    """The document's exact value model (C codec when it reproduces the bytes, else `bson_walk`)."""
+def decode_exact(raw: bytes) -> dict[str, Any]:
+    """Decode BSON bytes into their exact value model (the C codec when it reproduces the bytes,
+    else `exact_bson.walk`); `UnencodableDocument` when no exact model exists."""
     try:
         doc: dict[str, Any] = bson.decode(raw, codec_options=_OPTS)
         if bson.encode(doc, codec_options=_OPTS) == raw:
@@ -92,7 +93,7 @@ def read_exact(raw: bytes) -> dict[str, Any]:
 
 def canonical_ejson(raw: bytes) -> str:
     """Canonical Extended JSON v2 of a BSON document, key order preserved (diffs, quarantine)."""
-    return deep(lambda: _json_text(to_ejson(read_exact(raw))))
+    return deep(lambda: _json_text(to_ejson(decode_exact(raw))))
 
 
 def _json_text(value: Any) -> str:
@@ -297,7 +298,7 @@ def deep(function: Callable[..., _T], *args: Any) -> _T:
 
 
 def _encode_document(raw: bytes, root: Node | None) -> EncodedDocument:
-    doc = read_exact(raw)
+    doc = decode_exact(raw)
     encoder = _Encoder()
     data: dict[str, Any] = {}
     for key, value in doc.items():

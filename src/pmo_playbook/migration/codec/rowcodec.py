@@ -70,7 +70,7 @@ class RowCodec:
         """The canonical `_id` text of a raw document (None when it has none)."""
         if raw[4:9] == b"\x07_id\x00":  # the usual case: an ObjectId `_id` first
             return raw[9:21].hex()
-        doc = codec.read_exact(raw)
+        doc = codec.decode_exact(raw)
         return codec.legacy_id_for(doc["_id"]) if "_id" in doc else None
 
     def columns_of(self, data: dict[str, Any], legacy_id: str) -> tuple[Any, ...]:

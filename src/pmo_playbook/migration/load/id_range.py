@@ -76,7 +76,7 @@ def legacy_id_of(raw: bytes) -> str | None:
     """The canonical `_id` text of a raw document (as the row codec computes it)."""
     if raw[4:9] == b"\x07_id\x00":  # the usual case: an ObjectId `_id` first
         return raw[9:21].hex()
-    doc = codec.read_exact(raw)
+    doc = codec.decode_exact(raw)
     return codec.legacy_id_for(doc["_id"]) if "_id" in doc else None
 
 

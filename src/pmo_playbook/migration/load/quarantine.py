@@ -167,7 +167,7 @@ def original_bytes(entry: QuarantinedDocument) -> bytes:
     """
     if entry.document_bson_base64:
         return base64.b64decode(entry.document_bson_base64)
-    from pmo_playbook.migration.codec.bson_values import from_ejson
-    from pmo_playbook.migration.codec.bson_walk import write_document
+    from pmo_playbook.migration.exact_bson.values import from_ejson
+    from pmo_playbook.migration.exact_bson.walk import write_document
 
     return write_document(from_ejson(json.loads(entry.document)))

@@ -33,7 +33,7 @@ from pmo_playbook.migration.sources.base import (
     SourceDocument,
     SourceError,
 )
-from pmo_playbook.migration.sources.bsonstream import check_document, document_length, read_fully
+from pmo_playbook.migration.sources.bsonstream import check_document, document_length, read_up_to
 from pmo_playbook.migration.sources.crc64 import crc64_ecma
 from pmo_playbook.migration.sources.namespaces import choose_namespaces
 
@@ -115,7 +115,7 @@ class ArchiveSource:
 
     def _read_prelude(self, stream: BinaryIO) -> int:
         """Check the magic, read the header and the collection metadata; return the offset."""
-        if read_fully(stream, 4) != MAGIC:
+        if read_up_to(stream, 4) != MAGIC:
             raise SourceError(f"{self.path}: not a mongodump archive (bad magic number)")
         offset = 4
         first = True
@@ -142,13 +142,13 @@ class ArchiveSource:
 
     def _next(self, stream: BinaryIO, offset: int, head: bytes | None = None) -> bytes | None:
         """The next document's bytes, or None for a terminator; errors name the offset."""
-        head = read_fully(stream, 4) if head is None else head
+        head = read_up_to(stream, 4) if head is None else head
         if len(head) < 4:
             raise self._fail(offset, f"truncated archive (needs 4 bytes, {len(head)} left)")
         if head == TERMINATOR:
             return None
         length = document_length(head, str(self.path), offset)
-        body = read_fully(stream, length - 4)
+        body = read_up_to(stream, length - 4)
         if len(body) < length - 4:
             raise self._fail(
                 offset,
@@ -170,7 +170,7 @@ class ArchiveSource:
         try:
             with self._open() as stream:
                 offset = self._read_prelude(stream)
-                while head := read_fully(stream, 4):
+                while head := read_up_to(stream, 4):
                     raw = self._next(stream, offset, head)
                     if raw is None:
                         raise self._fail(offset, "terminator without a namespace header")

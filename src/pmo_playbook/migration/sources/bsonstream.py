@@ -16,6 +16,7 @@ import bson
 from bson.codec_options import CodecOptions, DatetimeConversion
 from bson.errors import InvalidBSON
 
+from pmo_playbook.migration.exact_bson.walk import find_array_key_problem
 from pmo_playbook.migration.sources.base import SourceError
 
 # MongoDB's internal document limit (16 MiB user documents + 16 KiB of headroom for oplog entries).
@@ -30,12 +31,13 @@ VALIDATE_OPTIONS: CodecOptions = CodecOptions(  # type: ignore[type-arg]
 )
 
 _INT32 = struct.Struct("<i")
-_FIXED_SIZES = {0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8}
-_FIXED_SIZES |= {0x12: 8, 0x13: 16, 0xFF: 0, 0x7F: 0}
 
 
-def read_fully(stream: BinaryIO, size: int) -> bytes:
-    """Read up to `size` bytes (fewer only at end of stream), looping over short reads."""
+def read_up_to(stream: BinaryIO, size: int) -> bytes:
+    """Read `size` bytes from `stream` (fewer only at end of stream), looping over short reads.
+
+    Named for what it returns: the caller compares the length to tell a clean end from a cut.
+    """
     chunks: list[bytes] = []
     missing = size
     while missing > 0:
@@ -61,13 +63,13 @@ def document_length(header: bytes, label: str, offset: int) -> int:
 
 def read_document(stream: BinaryIO, label: str, offset: int) -> bytes | None:
     """Read one document's exact bytes at `offset`; None at a clean end of stream."""
-    header = read_fully(stream, 4)
+    header = read_up_to(stream, 4)
     if not header:
         return None
     if len(header) < 4:
         raise _truncated(label, offset, 4, len(header))
     length = document_length(header, label, offset)
-    body = read_fully(stream, length - 4)
+    body = read_up_to(stream, length - 4)
     if len(body) < length - 4:
         raise _truncated(label, offset, length, len(body) + 4)
     return header + body
@@ -83,7 +85,7 @@ def iter_documents(
     """
     offset = 0
     for _ in range(skip):
-        header = read_fully(stream, 4)
+        header = read_up_to(stream, 4)
         if len(header) < 4:
             if not header:
                 return
@@ -92,7 +94,7 @@ def iter_documents(
         if stream.seekable():
             stream.seek(offset + length)
         else:
-            body = read_fully(stream, length - 4)
+            body = read_up_to(stream, length - 4)
             if len(body) < length - 4:
                 raise _truncated(label, offset, length, len(body) + 4)
         offset += length
@@ -112,7 +114,7 @@ def check_document(raw: bytes, label: str, offset: int) -> None:
     The C decoder checks lengths, type codes, C strings and UTF-8. It ignores array keys, so a
     document whose arrays are not keyed "0", "1", ... would silently change on re-encoding: a
     decode + re-encode comparison catches that cheaply, and only when the bytes differ (legacy
-    types such as Symbol or DBPointer re-encode differently) does a Python walk decide.
+    types such as Symbol or DBPointer re-encode differently) does the exact reader's walk decide.
     """
     try:
         decoded = bson.decode(raw, VALIDATE_OPTIONS)
@@ -133,53 +135,6 @@ def check_document(raw: bytes, label: str, offset: int) -> None:
                 f"{label}: corrupt document at offset {offset}: {message} (byte {offset + where})",
                 details={"file": label, "offset": offset + where},
             )
-
-
-def find_array_key_problem(raw: bytes) -> tuple[int, str] | None:
-    """Walk the document; return (position, reason) of the first array key out of sequence."""
-    return _walk(raw, 0, False, "")
-
-
-def _walk(raw: bytes, start: int, is_array: bool, path: str) -> tuple[int, str] | None:
-    """Check one (sub)document whose length prefix is at `start` (already validated by C)."""
-    end = start + _INT32.unpack_from(raw, start)[0] - 1
-    pos = start + 4
-    index = 0
-    while pos < end:
-        kind = raw[pos]
-        key_end = raw.index(b"\x00", pos + 1)
-        key = raw[pos + 1 : key_end].decode("utf-8", "replace")
-        if is_array and key != str(index):
-            return pos, f"array '{path}' element {index} has key '{key}' (expected '{index}')"
-        child = f"{path}.{key}" if path else key
-        value = key_end + 1
-        if kind in (0x03, 0x04):
-            problem = _walk(raw, value, kind == 0x04, child)
-            if problem is not None:
-                return problem
-            pos = value + _INT32.unpack_from(raw, value)[0]
-        else:
-            pos = value + _value_size(raw, kind, value)
-        index += 1
-    return None
-
-
-def _value_size(raw: bytes, kind: int, at: int) -> int:
-    """Bytes taken by a non-document value of BSON type `kind` starting at `at`."""
-    if kind in _FIXED_SIZES:
-        return _FIXED_SIZES[kind]
-    if kind in (0x02, 0x0D, 0x0E):
-        return 4 + int(_INT32.unpack_from(raw, at)[0])
-    if kind == 0x05:
-        return 5 + int(_INT32.unpack_from(raw, at)[0])
-    if kind == 0x0C:
-        return 4 + int(_INT32.unpack_from(raw, at)[0]) + 12
-    if kind == 0x0F:
-        return int(_INT32.unpack_from(raw, at)[0])
-    if kind == 0x0B:
-        first = raw.index(b"\x00", at)
-        return raw.index(b"\x00", first + 1) + 1 - at
-    raise ValueError(f"unknown BSON type 0x{kind:02x}")
 
 
 def _truncated(label: str, offset: int, needs: int, left: int) -> SourceError:

@@ -25,7 +25,7 @@ from pmo_playbook.migration.sources.base import (
     SourceDocument,
     SourceError,
 )
-from pmo_playbook.migration.sources.bsonstream import document_length, iter_documents, read_fully
+from pmo_playbook.migration.sources.bsonstream import document_length, iter_documents, read_up_to
 from pmo_playbook.migration.sources.namespaces import choose_namespaces
 
 DATA_SUFFIXES = (".bson.gz", ".bson")
@@ -216,7 +216,7 @@ def _hop_count(path: Path) -> int:
     size = path.stat().st_size
     with path.open("rb") as stream:
         while offset < size:
-            header = read_fully(stream, 4)
+            header = read_up_to(stream, 4)
             if len(header) < 4:
                 raise SourceError(
                     f"{path}: truncated document at offset {offset}"

@@ -2,7 +2,7 @@
 
 The `bson` package decodes a few BSON types lossily (Symbol → str, Undefined → None,
 DBPointer → DBRef, regex flags → a sorted bit set, old binary subtype 2 → its inner bytes).
-The exact reader (`bson_walk`) represents those with the small wrapper classes below; every
+The exact reader (`walk`) represents those with the small wrapper classes below; every
 other value is the `bson` package's own type (`Int64`, `DatetimeMS`, `ObjectId`, `Binary`,
 `Decimal128`, `Code`, `Timestamp`, `MinKey`, `MaxKey`) or a Python builtin
 (dict, list, str, int = Int32, float = double, bool, None).

@@ -1,9 +1,10 @@
-"""Exact BSON reading and writing, element by element, for the documents `bson` decodes lossily.
+"""Exact BSON reading and writing, element by element: the package's one BSON walker.
 
-`read_document(raw)` returns the value model of `bson_values` (nothing lost: Symbol, Undefined,
+`read_document(raw)` returns the value model of `values` (nothing lost: Symbol, Undefined,
 DBPointer, regex option order, binary payloads stay distinct); `write_document(doc)` writes that
 model back to the identical bytes. Both are pure Python and slower than the `bson` C codec, so
-the codec uses them only for the rare documents the C codec cannot reproduce.
+the codec uses them only for the rare documents the C codec cannot reproduce, and the dump
+readers use `find_array_key_problem` only when the C codec's re-encoding differs from the bytes.
 
 Refused (`BsonShapeError`, the codec turns it into a quarantine reason): malformed BSON,
 strings that are not UTF-8, duplicate keys in one document, array keys other than "0", "1", ….
@@ -27,7 +28,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 from bson.timestamp import Timestamp
 
-from pmo_playbook.migration.codec.bson_values import (
+from pmo_playbook.migration.exact_bson.values import (
     UNDEFINED,
     DBPointer,
     ExactRegex,
@@ -49,12 +50,26 @@ class BsonShapeError(ValueError):
     """The bytes are not a document the codec can represent exactly (reason in the message)."""
 
 
-class _Reader:
-    """A cursor over the bytes of one top-level document."""
+class ArrayKeyError(BsonShapeError):
+    """An array element keyed other than by its index, with where it is in the document."""
 
-    def __init__(self, raw: bytes) -> None:
+    def __init__(self, position: int, path: str, index: int, key: str) -> None:
+        super().__init__(f"array key {key!r} is not its index {index}")
+        self.position = position
+        self.detail = f"array '{path}' element {index} has key '{key}' (expected '{index}')"
+
+
+class _Reader:
+    """A cursor over the bytes of one top-level document.
+
+    `unique_keys=False` lets duplicate keys through: the dump readers only ask about array keys
+    (a document with duplicate keys is the codec's to quarantine, not a corrupt file).
+    """
+
+    def __init__(self, raw: bytes, *, unique_keys: bool = True) -> None:
         self.raw = raw
         self.pos = 0
+        self.unique_keys = unique_keys
 
     def take(self, n: int) -> bytes:
         end = self.pos + n
@@ -88,7 +103,7 @@ class _Reader:
         except UnicodeDecodeError as exc:
             raise BsonShapeError(f"string is not valid UTF-8 near byte {self.pos}") from exc
 
-    def document(self, as_array: bool = False) -> Any:
+    def document(self, as_array: bool = False, path: str = "") -> Any:
         start = self.pos
         size = self.int32()
         end = start + size
@@ -97,29 +112,31 @@ class _Reader:
         items: dict[str, Any] = {}
         values: list[Any] = []
         while self.pos < end - 1:
+            at = self.pos
             kind = self.take(1)[0]
             key = self.cstring()
-            if as_array:
-                if key != str(len(values)):
-                    raise BsonShapeError(f"array key {key!r} is not its index {len(values)}")
-                values.append(self.element(kind))
-                continue
-            if key in items:
+            if as_array and key != str(len(values)):
+                raise ArrayKeyError(at, path, len(values), key)
+            if not as_array and self.unique_keys and key in items:
                 raise BsonShapeError(f"duplicate key {key!r} in one document")
-            items[key] = self.element(kind)
+            if kind in (0x03, 0x04):  # the path is only needed to name a misplaced array key
+                value = self.document(kind == 0x04, f"{path}.{key}" if path else key)
+            else:
+                value = self.element(kind)
+            if as_array:
+                values.append(value)
+            else:
+                items[key] = value
         if self.pos != end - 1 or self.take(1) != b"\x00":
             raise BsonShapeError(f"document at byte {start} does not end where its length says")
         return values if as_array else items
 
     def element(self, kind: int) -> Any:
+        """A value other than a document or array (those are read by `document`)."""
         if kind == 0x01:
             return float(_F64.unpack(self.take(8))[0])
         if kind == 0x02:
             return self.string()
-        if kind == 0x03:
-            return self.document()
-        if kind == 0x04:
-            return self.document(as_array=True)
         if kind == 0x05:
             size = self.int32()
             subtype = self.take(1)[0]
@@ -175,6 +192,20 @@ def read_document(raw: bytes) -> dict[str, Any]:
     if reader.pos != len(raw):
         raise BsonShapeError(f"{len(raw) - reader.pos} bytes after the document's end")
     return doc
+
+
+def find_array_key_problem(raw: bytes) -> tuple[int, str] | None:
+    """(position, reason) of the first array element keyed other than by its index, else None.
+
+    For bytes the C decoder accepted: any other shape problem is not this check's to report.
+    """
+    try:
+        _Reader(raw, unique_keys=False).document()
+    except ArrayKeyError as exc:
+        return exc.position, exc.detail
+    except BsonShapeError:
+        return None
+    return None
 
 
 def _cstring(text: str) -> bytes:

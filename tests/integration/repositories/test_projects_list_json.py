@@ -20,7 +20,7 @@ DOCUMENTS: list[tuple[str, str | None, bool, dict[str, Any], str]] = [
         True,
         {
             "projectName": "Compliance – Phase II ✓",
-            "sponsor": "Zoë \u00e9 \"quoted\" \\ back",
+            "sponsor": 'Zoë \u00e9 "quoted" \\ back',
             "projectTeam": ["A", "B"],
             "keyDatesMilestones": [{"milestone": "Kick-off", "date": "2026-01-05", "n": 1.0}],
             "budget": 12345678901234567890,

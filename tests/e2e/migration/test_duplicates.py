@@ -21,7 +21,7 @@ from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.load.run_guard import source_position
 from pmo_playbook.migration.sources import open_source
 from tests.e2e.migration.live_helpers import FailAfter, Interrupted, Recording
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 from tests.support.migration import rows, write_dump
 
 TOTAL = 7000

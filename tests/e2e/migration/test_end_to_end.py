@@ -10,7 +10,7 @@ import pytest
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.verify.compare import verify
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 from tests.support.migration import rows, source
 
 # (relative path, format, expected counts file, collection names as the source spells them)

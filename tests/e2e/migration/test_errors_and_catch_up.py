@@ -13,7 +13,7 @@ from typing import Any
 from bson import ObjectId, json_util
 
 from pmo_playbook.db.url import DatabaseUrl
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 from tests.support.migration import rows, write_dump
 
 

@@ -1,7 +1,7 @@
 """`pmo migrate export` is what a rollback restores: all or nothing, never mixed with stale files.
 
 Source: the shared legacy mongodump fixture (written by the official `bson` codec), loaded
-into the test's real PostgreSQL; the CLI runs as a subprocess.
+into the test's real PostgreSQL; the CLI runs in-process through Typer's CliRunner.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from pmo_playbook.db.url import DatabaseUrl
 from pmo_playbook.migration.reverse.export import export
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 from tests.support.migration import execute, rows
 
 

@@ -28,7 +28,7 @@ from pmo_playbook.migration.sources.live import MongoSource
 from pmo_playbook.migration.verify.compare import verify
 from tests.e2e.migration.live_helpers import FailAfter, Interrupted, Recording, dump_documents
 from tests.support import samples
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 from tests.support.migration import rows
 
 

@@ -15,7 +15,7 @@ import pytest
 from pmo_playbook.db.url import DatabaseUrl
 from tests.e2e.migration.paused_run import paused_run
 from tests.e2e.migration.test_resume_and_failures import _feedback, kill_mid_load
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 from tests.support.migration import rows, write_dump
 
 

@@ -10,7 +10,7 @@ import bson
 from bson import ObjectId, json_util
 
 from pmo_playbook.db.url import DatabaseUrl
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 from tests.support.migration import execute, rows, write_dump
 
 WHEN = datetime(2025, 7, 18, 10, 4, 47, tzinfo=UTC)

@@ -17,7 +17,7 @@ from pmo_playbook.migration.load.loader import LoadOptions
 from pmo_playbook.migration.load.run import migrate
 from pmo_playbook.migration.reverse.export import export
 from tests.support.bson_gen import bson_documents
-from tests.support.cli import run_pmo
+from tests.support.cli import run_pmo_in_process as run_pmo
 from tests.support.migration import execute, source
 
 LEGACY = ("projects", "human_sops", "agent_sops", "chat_histories", "userfeedback",

@@ -31,7 +31,6 @@ for arg in "$@"; do
 done
 # Otherwise the whole suite, then the end-to-end tier again with every test database behind
 # PgBouncer in transaction mode (as on Neon's pooled endpoint: no server-side prepared
-# statements, no session state between transactions). That run is serial: PgBouncer listens on
-# 6432, the port the application recognises as a pooler, and one machine has one such port.
+# statements, no session state between transactions); each worker runs its own PgBouncer.
 .venv/bin/python -m pytest "${workers[@]}" "$@"
-PMO_TEST_PGBOUNCER=1 exec .venv/bin/python -m pytest "$@" -n 0 tests/e2e
+PMO_TEST_PGBOUNCER=1 exec .venv/bin/python -m pytest "${workers[@]}" "$@" tests/e2e

@@ -1,4 +1,4 @@
-"""Round 5: a first load's batches COPYed straight into the empty target table (direct.py).
+"""A first load's batches COPYed straight into the empty target table (direct.py).
 
 Real components only: dumps written with the official `bson` codec, the suite's PostgreSQL.
 Which path a batch took is read from the loader's own log records ("COPYed into", "redone

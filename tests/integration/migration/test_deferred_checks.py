@@ -1,4 +1,4 @@
-"""Round 4: the loader leaves a mongodump's per-document checks to its encoder.
+"""The loader leaves a mongodump's per-document checks to its encoder.
 
 `MongodumpSource.defer_checks` (set by `loader.deferred_checks` for the load only) hands the
 documents out unchecked; `batch.encode_chunk` checks every document the fast encoder does not

@@ -1,4 +1,4 @@
-"""Round 4: the cheaper proof of the loader's worker proves the same thing as before.
+"""The cheaper proof of the loader's worker proves the same thing as before.
 
 - `codec._plain_document` (the decoder's walk when nothing is annotated) must build exactly the
   value model of the general `_Decoder.document` walk: same keys, same key order, same types.

@@ -34,8 +34,8 @@ def test_sessions_feedback_and_analytics_sql_on_postgres_15(pg15: TestServer) ->
             ],
         )
         assert turn.message_ids == ["msg-0", "msg-1"]
-        assert list_sessions(conn, ALICE, 10, None)[0]["name"] == "Who approves?"
-        assert get_thread(conn, ADMIN, "s-15", "msg-1")["messages"][1]["isHighlighted"] is True
+        assert list_sessions(conn, ALICE, 10, None)[0].name == "Who approves?"
+        assert get_thread(conn, ADMIN, "s-15", "msg-1").highlighted == 1
         rated = rate_message(
             conn,
             ALICE,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from pmo_playbook.documents.chat import ChatSession
 from pmo_playbook.web.markdown import heading_slugs, render_markdown, slugify
 from pmo_playbook.web.pages.chat_export import export_filename, export_markdown
 from pmo_playbook.web.pages.rendering import format_day, iso_day, percent, relative_time
+from pmo_playbook.web.pages.shell import SopTab
 
 
 def test_d40_markdown_renders_gfm_tables_and_emphasis() -> None:
@@ -60,9 +63,23 @@ def test_relative_time_and_percent() -> None:
     assert percent(float("nan")) == ""
 
 
+def _session(session_id: str, data: dict[str, Any]) -> ChatSession:
+    stamp = datetime(2026, 1, 10, 12, tzinfo=UTC)
+    return ChatSession(
+        legacy_id=None,
+        session_id=session_id,
+        user_id=None,
+        status="active",
+        started_at=stamp,
+        last_active=stamp,
+        created_at=stamp,
+        updated_at=stamp,
+        data=data,
+    )
+
+
 def test_d38_export_uses_the_real_session_name() -> None:
-    history = {
-        "sessionId": "session-1",
+    data = {
         "sessionName": "Charter help",
         "messages": [
             {
@@ -81,8 +98,9 @@ def test_d38_export_uses_the_real_session_name() -> None:
             },
         ],
     }
+    history = _session("session-1", data)
     now = datetime(2026, 1, 11, tzinfo=UTC)
-    sops = {"SOP-002": {"title": "Initiation Phase", "phase": 2}}
+    sops = {"SOP-002": SopTab(sop_id="SOP-002", title="Initiation Phase", phase=2)}
     text = export_markdown(history, sops, {"msg-1": "up"}, now)
     assert text.startswith("# Charter help\n")
     assert "**Messages:** 2" in text
@@ -90,5 +108,5 @@ def test_d38_export_uses_the_real_session_name() -> None:
     assert "> **Source:** SOP-002 - Initiation Phase (Phase 2)" in text
     assert "> **Confidence:** 90%" in text and "> **Feedback:** Helpful" in text
     assert export_filename(history, now) == "Charter_help_2026-01-11.md"
-    unnamed = {"sessionId": "session-2", "messages": []}
+    unnamed = _session("session-2", {"messages": []})
     assert export_markdown(unnamed, {}, {}, now).startswith("# Chat Session session-2\n")

@@ -70,6 +70,96 @@ class ChatSession(BaseModel):
         raw = self.data.get("messages")
         return [m for m in raw if isinstance(m, dict)] if isinstance(raw, list) else []
 
+    @property
+    def numbered_messages(self) -> list[ChatMessage]:
+        """The messages with their stable ids, in order."""
+        return [ChatMessage.at(m, i) for i, m in enumerate(self.messages)]
+
+    @property
+    def session_name(self) -> str | None:
+        return _text(self.data.get("sessionName"))
+
+    @property
+    def summary(self) -> str | None:
+        return _text(self.data.get("summary"))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+class ChatMessage(BaseModel):
+    """One stored message as it is shown: `document` is the stored message (free-form JSON,
+    its keys in stored order) with its stable `messageId`; the properties read it by meaning."""
+
+    model_config = ConfigDict(frozen=True)
+
+    document: dict[str, Any]
+
+    @classmethod
+    def at(cls, message: dict[str, Any], index: int) -> ChatMessage:
+        """The message stored at `index` of its session."""
+        return cls(document=message_with_id(message, index))
+
+    @property
+    def message_id(self) -> str:
+        return str(self.document["messageId"])
+
+    @property
+    def role(self) -> str | None:
+        return _text(self.document.get("role"))
+
+    @property
+    def content(self) -> str:
+        """The text ("" when there is none)."""
+        value = self.document.get("content")
+        return str(value) if value else ""
+
+    @property
+    def timestamp(self) -> str | None:
+        """Natural ISO text, as stored."""
+        return _text(self.document.get("timestamp"))
+
+    @property
+    def selected_sop_id(self) -> str | None:
+        return _text(self.document.get("selectedSopId"))
+
+    @property
+    def sop_title(self) -> str | None:
+        return _text(self.document.get("sopTitle"))
+
+    @property
+    def confidence(self) -> float | None:
+        value = self.document.get("confidence")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return value  # as stored: an int stays an int (1, not 1.0) when written back
+
+    @property
+    def citations(self) -> list[Citation]:
+        """The answer's citations (stored items without a SOP id are skipped)."""
+        raw = self.document.get("citations")
+        items = raw if isinstance(raw, list) else []
+        return [
+            Citation(
+                sop_id=item["sopId"],
+                section=str(item.get("section") or ""),
+                quote=str(item.get("quote") or ""),
+            )
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("sopId"), str)
+        ]
+
+
+class Citation(BaseModel):
+    """One passage an answer cites."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sop_id: str
+    section: str
+    quote: str
+
 
 def message_with_id(message: dict[str, Any], index: int) -> dict[str, Any]:
     """The message as the API shows it: its stored `messageId`, or its positional id."""

@@ -58,6 +58,16 @@ class ProjectRow(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @property
+    def project_name(self) -> str | None:
+        value = self.data.get("projectName")
+        return value if isinstance(value, str) else None
+
+    @property
+    def sponsor(self) -> str | None:
+        value = self.data.get("sponsor")
+        return value if isinstance(value, str) else None
+
     def to_legacy(self) -> dict[str, Any]:
         """The §2.8 response shape: exactly the legacy keys, in the legacy order."""
         full = render_row(self.legacy_id, self.data, self.created_at, self.updated_at)

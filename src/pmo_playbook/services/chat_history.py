@@ -3,12 +3,18 @@ misnamed PATCH that lists active sessions (D31), all scoped to the actor's own s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import psycopg
 
-from pmo_playbook.documents.chat import MESSAGE_ROLES, index_of_message_id, message_with_id
-from pmo_playbook.documents.common import to_iso
+from pmo_playbook.documents.chat import (
+    MESSAGE_ROLES,
+    ChatMessage,
+    ChatSession,
+    index_of_message_id,
+)
 from pmo_playbook.errors import BadRequest, InvalidInput
 from pmo_playbook.repositories.chat_histories import ChatHistoryRepository
 from pmo_playbook.services.actor import Actor
@@ -18,22 +24,45 @@ POST_REQUIRED = "SessionId, message, and type are required"
 LAST_MESSAGE_CHARS = 100
 
 
-def get_history(conn: psycopg.Connection[Any], actor: Actor, session_id: object) -> dict[str, Any]:
-    """The actor's session with stable message ids; `exists:false` when missing or not theirs."""
+@dataclass(frozen=True)
+class History:
+    """A session as its owner reads it; `session` is None when missing or not theirs."""
+
+    session_id: str
+    session: ChatSession | None
+
+    @property
+    def exists(self) -> bool:
+        return self.session is not None
+
+    @property
+    def messages(self) -> list[ChatMessage]:
+        return self.session.numbered_messages if self.session else []
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    """Where `post_message` stored the message."""
+
+    session_id: str
+    message_id: str
+    message_count: int
+
+
+@dataclass(frozen=True)
+class ActiveSessionSummary:
+    """One line of the active-sessions list."""
+
+    session_id: str
+    started_at: datetime
+    message_count: int
+    last_message: str | None  # its first LAST_MESSAGE_CHARS characters
+
+
+def get_history(conn: psycopg.Connection[Any], actor: Actor, session_id: object) -> History:
+    """The actor's session (its messages with stable ids), or an empty History."""
     checked = check_session_id(session_id)
-    session = ChatHistoryRepository(conn).get_owned(checked, actor.owner_key)
-    if session is None:
-        return {"messages": [], "sessionId": checked, "exists": False}
-    return {
-        "messages": [message_with_id(m, i) for i, m in enumerate(session.messages)],
-        "sessionId": checked,
-        "sessionName": session.data.get("sessionName"),
-        "summary": session.data.get("summary"),
-        "sopUsage": session.data.get("sopUsage") or [],
-        "startedAt": to_iso(session.started_at),
-        "lastActive": to_iso(session.last_active),
-        "exists": True,
-    }
+    return History(checked, ChatHistoryRepository(conn).get_owned(checked, actor.owner_key))
 
 
 def _attribution_fields(attribution: dict[str, Any] | None) -> dict[str, Any]:
@@ -56,8 +85,8 @@ def post_message(
     message_type: str | None,
     attribution: dict[str, Any] | None,
     user_agent: str | None,
-) -> dict[str, Any]:
-    """Append one message (creating the session); `{success, messageCount, messageId}`."""
+) -> PostedMessage:
+    """Append one message (creating the session)."""
     if not session_id or not message or not message_type:
         raise BadRequest(POST_REQUIRED)
     if message_type not in MESSAGE_ROLES:
@@ -68,17 +97,14 @@ def post_message(
     turn = record_turn(conn, actor, session_id, [item], user_agent=user_agent)
     last = turn.message_ids[-1]
     position = index_of_message_id(last)
-    return {
-        "success": True,
-        "messageCount": (position or 0) + 1,
-        "messageId": last,
-        "sessionId": turn.session_id,
-    }
+    return PostedMessage(
+        session_id=turn.session_id, message_id=last, message_count=(position or 0) + 1
+    )
 
 
 def active_sessions(
     conn: psycopg.Connection[Any], actor: Actor, limit: int
-) -> list[dict[str, Any]]:
+) -> list[ActiveSessionSummary]:
     """The actor's active sessions, newest start first (legacy getActiveSessions, D2/D31)."""
     sessions = ChatHistoryRepository(conn).list_active_sessions(actor.owner_key, limit)
     out = []
@@ -86,11 +112,11 @@ def active_sessions(
         messages = session.messages
         last = messages[-1].get("content") if messages else None
         out.append(
-            {
-                "sessionId": session.session_id,
-                "startedAt": to_iso(session.started_at),
-                "messageCount": len(messages),
-                "lastMessage": last[:LAST_MESSAGE_CHARS] if isinstance(last, str) else None,
-            }
+            ActiveSessionSummary(
+                session_id=session.session_id,
+                started_at=session.started_at,
+                message_count=len(messages),
+                last_message=last[:LAST_MESSAGE_CHARS] if isinstance(last, str) else None,
+            )
         )
     return out

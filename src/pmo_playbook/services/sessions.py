@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -20,10 +21,10 @@ from pydantic import ValidationError
 from pmo_playbook.documents.chat import (
     SESSION_ID_MAX,
     SESSION_ID_PATTERN,
+    ChatMessage,
     ChatSession,
     NewMessage,
     message_id_at,
-    message_with_id,
 )
 from pmo_playbook.documents.common import from_iso, to_iso, utc_now
 from pmo_playbook.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -43,6 +44,30 @@ class RecordedTurn:
     session_id: str
     message_ids: list[str]
     created: bool
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One line of the actor's sessions list."""
+
+    session_id: str
+    name: str  # session_title: what the session is shown by
+    session_name: str | None  # the name the owner gave it, if any
+    summary: str  # the stored summary, or "No summary available"
+    message_count: int
+    started_at: datetime
+    last_active: datetime
+    is_active: bool  # the caller's current session
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A whole conversation for the viewer, with the highlighted message's position."""
+
+    session: ChatSession
+    title: str  # session_title
+    messages: list[ChatMessage]
+    highlighted: int | None
 
 
 def require(actor: Actor, allowed: bool, what: str) -> None:
@@ -139,40 +164,36 @@ def recent_context(
 TITLE_CHARS = 60
 
 
-def session_title(data: dict[str, Any]) -> str:
+def session_title(session: ChatSession) -> str:
     """The one name a session is shown by everywhere (chat panel, sessions list, conversation
     viewer): its name, else its summary, else its first question, else "Untitled Session"."""
-    for key in ("sessionName", "summary"):
-        value = data.get(key)
-        if isinstance(value, str) and value.strip():
+    for value in (session.session_name, session.summary):
+        if value and value.strip():
             return value.strip()
-    for message in data.get("messages") or []:
-        content = message.get("content") if isinstance(message, dict) else None
+    for message in session.messages:
+        content = message.get("content")
         if message.get("role") == "user" and isinstance(content, str) and content.strip():
             text = " ".join(content.split())
             return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
     return "Untitled Session"
 
 
-def _list_item(session: ChatSession, current_session_id: str | None) -> dict[str, Any]:
-    data = session.data
-    summary = data.get("summary") or None
-    name = session_title(data)
-    return {
-        "sessionId": session.session_id,
-        "name": name,
-        "sessionName": data.get("sessionName"),
-        "summary": summary or "No summary available",
-        "messageCount": len(session.messages),
-        "startedAt": to_iso(session.started_at),
-        "lastActive": to_iso(session.last_active),
-        "isActive": session.session_id == current_session_id,
-    }
+def _list_item(session: ChatSession, current_session_id: str | None) -> SessionSummary:
+    return SessionSummary(
+        session_id=session.session_id,
+        name=session_title(session),
+        session_name=session.session_name,
+        summary=session.summary or "No summary available",
+        message_count=len(session.messages),
+        started_at=session.started_at,
+        last_active=session.last_active,
+        is_active=session.session_id == current_session_id,
+    )
 
 
 def list_sessions(
     conn: psycopg.Connection[Any], actor: Actor, limit: int, current_session_id: str | None
-) -> list[dict[str, Any]]:
+) -> list[SessionSummary]:
     """The actor's own sessions, most recently active first, titled (titles stored once)."""
     repo = ChatHistoryRepository(conn)
     sessions = repo.list_sessions(actor.owner_key, limit)
@@ -194,7 +215,7 @@ def rename_session(
     session_id: object,
     changes: dict[str, Any],
     update_last_active: bool,
-) -> dict[str, Any]:
+) -> ChatSession:
     """Set `sessionName` (when given, "" allowed) and/or bump lastActive on the actor's session."""
     checked = check_session_id(session_id)
     patch = {k: v for k, v in changes.items() if k == "sessionName"}
@@ -202,11 +223,7 @@ def rename_session(
     session = ChatHistoryRepository(conn).rename(checked, actor.owner_key, patch, bump)
     if session is None:
         raise NotFound(SESSION_NOT_FOUND, details={"sessionId": checked})
-    return {
-        "sessionId": session.session_id,
-        "sessionName": session.data.get("sessionName"),
-        "lastActive": to_iso(session.last_active),
-    }
+    return session
 
 
 def delete_session(conn: psycopg.Connection[Any], actor: Actor, session_id: object) -> None:
@@ -240,7 +257,7 @@ def _highlight_index(messages: list[dict[str, Any]], highlight: str | None) -> i
 
 def get_thread(
     conn: psycopg.Connection[Any], actor: Actor, session_id: str, highlight: str | None
-) -> dict[str, Any]:
+) -> Thread:
     """The conversation viewer's thread (with `sessionId`, D30; stable ids, D28)."""
     repo = ChatHistoryRepository(conn)
     session = (
@@ -250,26 +267,6 @@ def get_thread(
     )
     if session is None:
         raise NotFound(SESSION_NOT_FOUND, details={"sessionId": session_id})
-    messages = [message_with_id(m, i) for i, m in enumerate(session.messages)]
-    marked = _highlight_index(messages, highlight)
-    return {
-        "sessionId": session.session_id,
-        "sessionName": session_title(session.data),
-        "summary": session.data.get("summary"),
-        "startedAt": to_iso(session.started_at),
-        "lastActive": to_iso(session.last_active),
-        "messageCount": len(messages),
-        "messages": [
-            {
-                "id": m["messageId"],
-                "messageId": m["messageId"],
-                "role": m.get("role"),
-                "content": m.get("content"),
-                "timestamp": m.get("timestamp"),
-                "selectedSopId": m.get("selectedSopId"),
-                "confidence": m.get("confidence"),
-                "isHighlighted": index == marked,
-            }
-            for index, m in enumerate(messages)
-        ],
-    }
+    messages = session.numbered_messages
+    marked = _highlight_index([m.document for m in messages], highlight)
+    return Thread(session, session_title(session), messages, marked)

@@ -15,6 +15,7 @@ from pmo_playbook.documents.chat import (
 )
 from pmo_playbook.services.chat_history import active_sessions, get_history, post_message
 from pmo_playbook.web.api.contract import READ, errors, required_fields, required_query
+from pmo_playbook.web.api.wire.sessions import active_session_json, history_json, posted_json
 from pmo_playbook.web.deps import Conn, CurrentActor
 
 router = APIRouter(tags=["sessions"], responses=READ)
@@ -85,7 +86,7 @@ def read_history(
     ] = None,
 ) -> dict[str, Any]:
     """`{messages, sessionId, sopUsage, startedAt, exists}`; messages carry `messageId`."""
-    return get_history(conn, actor, sessionId)
+    return history_json(get_history(conn, actor, sessionId))
 
 
 @router.post("/api/chat-history", response_model=HistoryPosted, responses=errors(409))
@@ -93,7 +94,7 @@ def append_message(
     body: HistoryPost, request: Request, conn: Conn, actor: CurrentActor
 ) -> HistoryPosted:
     """Append one message to the caller's session (created when missing)."""
-    result = post_message(
+    posted = post_message(
         conn,
         actor,
         body.sessionId,
@@ -102,7 +103,7 @@ def append_message(
         body.attribution,
         request.headers.get("user-agent"),
     )
-    return HistoryPosted(**result)
+    return HistoryPosted(**posted_json(posted))
 
 
 @router.patch("/api/chat-history", response_model=ActiveSessions, responses=errors(409))
@@ -111,5 +112,7 @@ def list_active(
 ) -> ActiveSessions:
     """Kept for old clients (it only reads, D31): the caller's active sessions."""
     return ActiveSessions(
-        sessions=[ActiveSession(**s) for s in active_sessions(conn, actor, limit)]
+        sessions=[
+            ActiveSession(**active_session_json(s)) for s in active_sessions(conn, actor, limit)
+        ]
     )

@@ -16,6 +16,7 @@ from pmo_playbook.services.sessions import (
     rename_session,
 )
 from pmo_playbook.web.api.contract import READ, errors, required_fields, required_query
+from pmo_playbook.web.api.wire.sessions import renamed_json, session_summary_json, thread_json
 from pmo_playbook.web.deps import Conn, CurrentActor
 
 router = APIRouter(tags=["sessions"], responses=READ)
@@ -107,7 +108,8 @@ def get_sessions(
     if analytics == "true":
         return session_analytics(conn, actor).model_dump(by_alias=True)
     items = list_sessions(conn, actor, limit, currentSessionId)
-    return SessionList(sessions=[SessionItem(**i) for i in items], total=len(items)).model_dump()
+    listed = [SessionItem(**session_summary_json(i)) for i in items]
+    return SessionList(sessions=listed, total=len(items)).model_dump()
 
 
 @router.patch("/api/sessions", response_model=SessionPatchResult, responses=errors(409))
@@ -115,7 +117,7 @@ def patch_session(body: SessionPatch, conn: Conn, actor: CurrentActor) -> Sessio
     """Rename the caller's session and/or bump its lastActive."""
     changes = {"sessionName": body.sessionName} if "sessionName" in body.model_fields_set else {}
     session = rename_session(conn, actor, body.sessionId, changes, bool(body.updateLastActive))
-    return SessionPatchResult(success=True, session=PatchedSession(**session))
+    return SessionPatchResult(success=True, session=PatchedSession(**renamed_json(session)))
 
 
 @router.delete(
@@ -142,4 +144,4 @@ def session_thread(
     highlightMessageId: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Thread:
     """The conversation viewer: the caller's own thread, or any thread for admins/reviewers."""
-    return Thread(**get_thread(conn, actor, sessionId, highlightMessageId))
+    return Thread(**thread_json(get_thread(conn, actor, sessionId, highlightMessageId)))

@@ -92,7 +92,7 @@ def analytics_page(
     """The analytics dashboard (VIEW_ANALYTICS, checked by the service)."""
     require_login(actor)
     data = dashboard(conn, actor)
-    titles = {str(t["sopId"]): str(t["title"]) for t in build_shell(conn, actor, settings).sops}
+    titles = {t.sop_id: t.title for t in build_shell(conn, actor, settings).sops}
     context = analytics_view(data, titles)
     return admin_render(
         request, conn, actor, settings, "analytics", "admin/analytics.html", context

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from pmo_playbook.config import Settings
+from pmo_playbook.documents.chat import ChatMessage
 from pmo_playbook.documents.feedback import DEFAULT_CONFIDENCE
 from pmo_playbook.errors import NotFound
 from pmo_playbook.services.actor import Actor
@@ -177,15 +178,12 @@ def delete_chat(
 
 def _stored_message(
     conn: psycopg.Connection[Any], actor: Actor, session_id: str, message_id: str
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
+) -> tuple[ChatMessage, ChatMessage | None]:
     """The answer `message_id` of the visitor's session and the question before it."""
-    history = get_history(conn, actor, session_id)
-    messages = history.get("messages", [])
+    messages = get_history(conn, actor, session_id).messages
     for index, message in enumerate(messages):
-        if message.get("messageId") == message_id:
-            question = next(
-                (m for m in reversed(messages[:index]) if m.get("role") == "user"), None
-            )
+        if message.message_id == message_id:
+            question = next((m for m in reversed(messages[:index]) if m.role == "user"), None)
             return message, question
     raise NotFound("Message not found", details={"sessionId": session_id, "messageId": message_id})
 
@@ -206,12 +204,12 @@ def rate(
     if rating == "none":
         remove_rating(conn, actor, message_id, session_id)
     else:
-        confidence = message.get("confidence")
+        confidence = message.confidence
         body = {
             "messageId": message_id,
             "sessionId": session_id,
             "rating": "helpful" if rating == "up" else "not_helpful",
-            "sopUsed": message.get("selectedSopId"),
+            "sopUsed": message.selected_sop_id,
             "confidence": DEFAULT_CONFIDENCE if confidence is None else confidence,
         }
         rate_message(conn, actor, body)
@@ -238,11 +236,11 @@ def report_gap(
     body = {
         "sessionId": session_id,
         "messageId": message_id,
-        "userQuestion": str((question or {}).get("content") or ""),
-        "aiResponse": str(answer.get("content") or ""),
+        "userQuestion": question.content if question else "",
+        "aiResponse": answer.content,
         "userComment": comment.strip(),
-        "sopId": answer.get("selectedSopId"),
-        "confidence": answer.get("confidence"),
+        "sopId": answer.selected_sop_id,
+        "confidence": answer.confidence,
     }
     file_gap_report(conn, actor, body)
     if not is_htmx(request):
@@ -254,7 +252,7 @@ def report_gap(
 def export(conn: Conn, actor: CurrentActor, settings: AppSettings, session: str) -> Response:
     """Download the conversation as markdown, titled with the real session name (D38)."""
     history = get_history(conn, actor, session)
-    if not history.get("exists"):
+    if history.session is None:
         raise NotFound("Session not found", details={"sessionId": session})
-    sops = {str(tab["sopId"]): tab for tab in build_shell(conn, actor, settings).sops}
-    return export_response(history, sops, session_ratings(conn, actor, session))
+    sops = {tab.sop_id: tab for tab in build_shell(conn, actor, settings).sops}
+    return export_response(history.session, sops, session_ratings(conn, actor, session))

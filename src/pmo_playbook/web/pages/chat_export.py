@@ -14,15 +14,17 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from pmo_playbook.documents.chat import ChatMessage, ChatSession
 from pmo_playbook.web.pages.rendering import as_datetime
+from pmo_playbook.web.pages.shell import SopTab
 
 _UNSAFE = re.compile(r"[^a-zA-Z0-9]")
 
 
-def export_title(history: dict[str, Any]) -> str:
+def export_title(session: ChatSession) -> str:
     """The conversation's title."""
-    name = history.get("sessionName") or history.get("summary")
-    return str(name) if name else f"Chat Session {history.get('sessionId')}"
+    name = session.session_name or session.summary
+    return name if name else f"Chat Session {session.session_id}"
 
 
 def _when(value: Any) -> str:
@@ -31,62 +33,62 @@ def _when(value: Any) -> str:
 
 
 def _attribution(
-    message: dict[str, Any], sops: dict[str, dict[str, Any]], ratings: dict[str, str]
+    message: ChatMessage, sops: dict[str, SopTab], ratings: dict[str, str]
 ) -> list[str]:
-    sop_id = message.get("selectedSopId")
+    sop_id = message.selected_sop_id
     if not sop_id:
         return []
-    sop = sops.get(str(sop_id), {})
-    title = sop.get("title") or "Unknown SOP"
-    lines = [f"> **Source:** {sop_id} - {title} (Phase {sop.get('phase', '?')})"]
-    confidence = message.get("confidence")
-    if isinstance(confidence, int | float):
+    sop = sops.get(sop_id)
+    title = (sop.title if sop else None) or "Unknown SOP"
+    lines = [f"> **Source:** {sop_id} - {title} (Phase {sop.phase if sop else '?'})"]
+    confidence = message.confidence
+    if confidence is not None:
         lines.append(f"> **Confidence:** {round(float(confidence) * 100)}%")
-    rating = ratings.get(str(message.get("messageId")))
+    rating = ratings.get(message.message_id)
     if rating:
         lines.append("> **Feedback:** " + ("Helpful" if rating == "up" else "Not helpful"))
     return ["", *lines]
 
 
 def export_markdown(
-    history: dict[str, Any],
-    sops: dict[str, dict[str, Any]],
+    session: ChatSession,
+    sops: dict[str, SopTab],
     ratings: dict[str, str],
     now: datetime | None = None,
 ) -> str:
     """The markdown text of a conversation."""
     today = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
-    messages = [m for m in history.get("messages", []) if m.get("role") != "system"]
+    messages = [m for m in session.numbered_messages if m.role != "system"]
     parts = [
-        f"# {export_title(history)}",
+        f"# {export_title(session)}",
         "",
         f"**Date:** {today}",
-        f"**Session ID:** {history.get('sessionId')}",
+        f"**Session ID:** {session.session_id}",
         f"**Messages:** {len(messages)}",
         "",
         "---",
     ]
     for message in messages:
-        who = "User" if message.get("role") == "user" else "Assistant"
-        parts += ["", f"### {who} ({_when(message.get('timestamp'))})", ""]
-        parts.append(str(message.get("content") or ""))
+        who = "User" if message.role == "user" else "Assistant"
+        parts += ["", f"### {who} ({_when(message.timestamp)})", ""]
+        parts.append(message.content)
         parts += _attribution(message, sops, ratings)
         parts += ["", "---"]
     return "\n".join(parts) + "\n"
 
 
-def export_filename(history: dict[str, Any], now: datetime | None = None) -> str:
+def export_filename(session: ChatSession, now: datetime | None = None) -> str:
     """`<title with non-alphanumerics as _>_<YYYY-MM-DD>.md` (the legacy name)."""
     today = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
-    return f"{_UNSAFE.sub('_', export_title(history))}_{today}.md"
+    return f"{_UNSAFE.sub('_', export_title(session))}_{today}.md"
 
 
 def export_response(
-    history: dict[str, Any], sops: dict[str, dict[str, Any]], ratings: dict[str, str]
+    session: ChatSession, sops: dict[str, SopTab], ratings: dict[str, str]
 ) -> Response:
     """The download response."""
     return Response(
-        export_markdown(history, sops, ratings),
+        export_markdown(session, sops, ratings),
         media_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{export_filename(history)}"'},
+        headers={"Content-Disposition": f'attachment; filename="{export_filename(session)}"'},
     )

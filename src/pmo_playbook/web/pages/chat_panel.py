@@ -11,18 +11,21 @@ from __future__ import annotations
 import secrets
 import string
 import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg
 from fastapi import Request
 
+from pmo_playbook.documents.chat import ChatMessage, Citation
 from pmo_playbook.errors import PmoError
 from pmo_playbook.services.actor import Actor
-from pmo_playbook.services.chat_history import get_history
+from pmo_playbook.services.chat_history import History, get_history
 from pmo_playbook.services.message_ratings import session_ratings as read_ratings
-from pmo_playbook.services.sessions import list_sessions, session_title
+from pmo_playbook.services.sessions import SessionSummary, list_sessions, session_title
 from pmo_playbook.services.sops import get_human_sop
 from pmo_playbook.web.markdown import heading_slugs, slugify
+from pmo_playbook.web.pages.shell import SopTab
 
 CHAT_COOKIE = "pmo_chat_session"
 RECENT_LIMIT = 20
@@ -61,14 +64,11 @@ class Anchors:
         return None
 
 
-def citation_links(raw: Any, anchors: Anchors | None) -> list[dict[str, str]]:
+def citation_links(citations: list[Citation], anchors: Anchors | None) -> list[dict[str, str]]:
     """Citations as links to the cited SOP section (`/sop/SOP-001#key-activities`)."""
     out: list[dict[str, str]] = []
-    for item in raw if isinstance(raw, list) else []:
-        if not isinstance(item, dict) or not isinstance(item.get("sopId"), str):
-            continue
-        sop_id, section = item["sopId"], str(item.get("section") or "")
-        quote = str(item.get("quote") or "")
+    for item in citations:
+        sop_id, section, quote = item.sop_id, item.section, item.quote
         anchor = anchors.anchor(sop_id, section) if anchors and section else None
         href = f"/sop/{sop_id}" + (f"#{anchor}" if anchor else "")
         short = quote if len(quote) <= 120 else quote[:117] + "…"
@@ -84,7 +84,7 @@ def new_session_id() -> str:
 
 
 def current_session_id(
-    request: Request, requested: str | None, sessions: list[dict[str, Any]]
+    request: Request, requested: str | None, sessions: list[SessionSummary]
 ) -> str:
     """The conversation to show: the requested one, the cookie's, the latest, or a new id."""
     if requested:
@@ -93,35 +93,49 @@ def current_session_id(
     if cookie:
         return cookie
     if sessions:
-        return str(sessions[0]["sessionId"])
+        return sessions[0].session_id
     return new_session_id()
 
 
+@dataclass(frozen=True)
+class MessageView:
+    """One bubble of the chat panel."""
+
+    message_id: str
+    role: str
+    content: str
+    timestamp: str | None
+    sop_id: str | None
+    sop_title: str | None
+    phase: Any
+    confidence: float | None
+    citations: list[dict[str, str]]
+    rating: str | None  # "up", "down" or None
+
+
 def message_view(
-    message: dict[str, Any],
+    message: ChatMessage,
     ratings: dict[str, str],
-    sop_index: dict[str, dict[str, Any]],
+    sop_index: dict[str, SopTab],
     anchors: Anchors | None = None,
-) -> dict[str, Any]:
+) -> MessageView:
     """One bubble: role, markdown text, time, and for answers the attribution and rating.
 
     The SOP title and phase come from the current SOP list (never a placeholder, D29)."""
-    message_id = str(message.get("messageId"))
-    confidence = message.get("confidence")
-    sop_id = message.get("selectedSopId")
-    sop = sop_index.get(str(sop_id), {})
-    return {
-        "messageId": message_id,
-        "role": message.get("role") or "assistant",
-        "content": str(message.get("content") or ""),
-        "timestamp": message.get("timestamp"),
-        "sopId": sop_id,
-        "sopTitle": sop.get("title") or message.get("sopTitle"),
-        "phase": sop.get("phase"),
-        "confidence": confidence if isinstance(confidence, int | float) else None,
-        "citations": citation_links(message.get("citations"), anchors),
-        "rating": ratings.get(message_id),
-    }
+    sop_id = message.selected_sop_id
+    sop = sop_index.get(sop_id) if sop_id else None
+    return MessageView(
+        message_id=message.message_id,
+        role=message.role or "assistant",
+        content=message.content,
+        timestamp=message.timestamp,
+        sop_id=sop_id,
+        sop_title=(sop.title if sop else None) or message.sop_title,
+        phase=sop.phase if sop else None,
+        confidence=message.confidence,
+        citations=citation_links(message.citations, anchors),
+        rating=ratings.get(message.message_id),
+    )
 
 
 def chat_context(
@@ -130,28 +144,27 @@ def chat_context(
     actor: Actor,
     requested: str | None,
     here: str,
-    sop_tabs: list[dict[str, Any]],
+    sop_tabs: list[SopTab],
 ) -> dict[str, Any]:
     """Everything the chat panel template needs."""
-    sessions = list_sessions(conn, actor, RECENT_LIMIT, None)
-    session_id = current_session_id(request, requested, sessions)
-    for item in sessions:
-        item["isActive"] = item["sessionId"] == session_id
-    history: dict[str, Any] = {"messages": [], "exists": False}
+    listed = list_sessions(conn, actor, RECENT_LIMIT, None)
+    session_id = current_session_id(request, requested, listed)
+    sessions = [replace(s, is_active=s.session_id == session_id) for s in listed]
+    history = History(session_id, None)
     try:
         history = get_history(conn, actor, session_id)
     except PmoError:
         session_id = new_session_id()
-    ratings = session_ratings(conn, actor, session_id) if history.get("exists") else {}
-    sop_index = {str(tab["sopId"]): tab for tab in sop_tabs}
+    ratings = session_ratings(conn, actor, session_id) if history.exists else {}
+    sop_index = {tab.sop_id: tab for tab in sop_tabs}
     anchors = Anchors(conn, actor)
-    messages = [message_view(m, ratings, sop_index, anchors) for m in history.get("messages", [])]
-    name = session_title(history) if history.get("exists") else None
+    messages = [message_view(m, ratings, sop_index, anchors) for m in history.messages]
+    name = session_title(history.session) if history.session else None
     return {
         "session_id": session_id,
         "session_name": name,
         "sessions": sessions,
-        "messages": [m for m in messages if m["role"] != "system"],
+        "messages": [m for m in messages if m.role != "system"],
         "samples": SAMPLE_QUESTIONS,
         "here": here,
     }

@@ -1,7 +1,7 @@
 """The page shell's view model: the SOP tabs, the projects dropdown and the account area.
 
 Built once per page request from the same services as the API (list_human_sops,
-list_projects); templates only read the resulting plain dicts.
+list_projects); templates only read the resulting small frozen dataclasses.
 """
 
 from __future__ import annotations
@@ -12,17 +12,36 @@ from typing import Any
 import psycopg
 
 from pmo_playbook.config import Settings
+from pmo_playbook.documents.sops import HumanSopRow
 from pmo_playbook.services.actor import Actor
 from pmo_playbook.services.projects import list_projects
 from pmo_playbook.services.sops import list_human_sops
+
+
+@dataclass(frozen=True)
+class SopTab:
+    """One SOP tab of the top bar (and the SOP index the chat and exports read titles from)."""
+
+    sop_id: str
+    phase: int
+    title: str
+
+
+@dataclass(frozen=True)
+class ProjectTab:
+    """One entry of the projects dropdown."""
+
+    project_id: str
+    project_name: str
+    sponsor: str
 
 
 @dataclass
 class Shell:
     """What the top bar shows."""
 
-    sops: list[dict[str, Any]]
-    projects: list[dict[str, Any]]
+    sops: list[SopTab]
+    projects: list[ProjectTab]
     user: str | None
     current_sop: str | None = None
     current_project: str | None = None
@@ -31,13 +50,9 @@ class Shell:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def sop_tab(row_legacy: dict[str, Any]) -> dict[str, Any]:
-    """One SOP tab: id, phase, title."""
-    return {
-        "sopId": row_legacy.get("sopId"),
-        "phase": row_legacy.get("phase"),
-        "title": row_legacy.get("title") or row_legacy.get("sopId"),
-    }
+def sop_tab(row: HumanSopRow) -> SopTab:
+    """One SOP tab: id, phase, title (the id when the SOP has no title)."""
+    return SopTab(sop_id=row.sop_id, phase=row.phase, title=row.title or row.sop_id)
 
 
 def build_shell(
@@ -50,16 +65,16 @@ def build_shell(
 ) -> Shell:
     """The top bar for `actor` (active SOPs by phase, active projects)."""
     public = settings.public_read
-    sops = [sop_tab(row.to_legacy()) for row in list_human_sops(conn, actor, public_read=public)]
+    sops = [sop_tab(row) for row in list_human_sops(conn, actor, public_read=public)]
     projects = [
-        {
-            "projectId": row.project_id,
-            "projectName": row.data.get("projectName") or row.project_id,
-            "sponsor": row.data.get("sponsor") or "",
-        }
+        ProjectTab(
+            project_id=row.project_id,
+            project_name=row.project_name or row.project_id,
+            sponsor=row.sponsor or "",
+        )
         for row in list_projects(conn, actor, None, public_read=public)
     ]
-    name = next((p["projectName"] for p in projects if p["projectId"] == current_project), None)
+    name = next((p.project_name for p in projects if p.project_id == current_project), None)
     return Shell(
         sops=sops,
         projects=projects,

@@ -55,8 +55,8 @@ class AgentSopRepository(Repository):
     """Agent SOPs by their SOP- id."""
 
     def _rows(self, statement: str, params: tuple[Any, ...] = ()) -> list[AgentSopRow]:
-        with storage_errors("reading agent SOPs"), self.conn.cursor(row_factory=dict_row) as cur:
-            return [AgentSopRow(**row) for row in cur.execute(statement, params).fetchall()]
+        rows = self._dicts(statement, params, what="reading agent SOPs")
+        return [AgentSopRow(**row) for row in rows]
 
     def get(
         self, sop_id: str, *, active_only: bool = False, lock: bool = False

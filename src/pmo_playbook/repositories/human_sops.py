@@ -57,8 +57,8 @@ class HumanSopRepository(Repository):
     def _rows(
         self, statement: str, params: tuple[Any, ...] | dict[str, Any] = ()
     ) -> list[HumanSopRow]:
-        with storage_errors("reading human SOPs"), self.conn.cursor(row_factory=dict_row) as cur:
-            return [HumanSopRow(**row) for row in cur.execute(statement, params).fetchall()]
+        rows = self._dicts(statement, params, what="reading human SOPs")
+        return [HumanSopRow(**row) for row in rows]
 
     def get(
         self, sop_id: str, *, active_only: bool = True, lock: bool = False

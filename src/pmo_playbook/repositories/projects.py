@@ -76,16 +76,17 @@ class ProjectRepository(Repository):
     """Projects by their PRO- id."""
 
     def _rows(self, statement: str, params: tuple[Any, ...] = ()) -> list[ProjectRow]:
-        with storage_errors("reading projects"), self.conn.cursor(row_factory=dict_row) as cur:
-            return [ProjectRow(**row) for row in cur.execute(statement, params).fetchall()]
+        return [
+            ProjectRow(**row) for row in self._dicts(statement, params, what="reading projects")
+        ]
 
     def list(self, *, active_only: bool) -> list[ProjectRow]:
         return self._rows(_LIST_ACTIVE if active_only else _LIST_ALL)
 
     def list_json(self, *, active_only: bool) -> str:
         """`list()` as the JSON text of `[row.to_legacy(), ...]` (whitespace aside)."""
-        with storage_errors("reading projects"):
-            row = self.conn.execute(_LIST_ACTIVE_JSON if active_only else _LIST_ALL_JSON).fetchone()
+        statement = _LIST_ACTIVE_JSON if active_only else _LIST_ALL_JSON
+        row = self._execute(statement, what="reading projects").fetchone()
         assert row is not None
         return str(row[0])
 

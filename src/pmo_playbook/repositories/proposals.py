@@ -66,8 +66,9 @@ class ProposalRepository(Repository):
     """Change proposals by proposalId."""
 
     def _rows(self, statement: str, params: Any) -> builtins.list[ProposalRow]:
-        with storage_errors("reading proposals"), self.conn.cursor(row_factory=dict_row) as cur:
-            return [ProposalRow(**row) for row in cur.execute(statement, params).fetchall()]
+        return [
+            ProposalRow(**row) for row in self._dicts(statement, params, what="reading proposals")
+        ]
 
     def page(
         self, *, status: str | None, priority: str | None, sop_id: str | None, limit: int, skip: int

@@ -83,8 +83,7 @@ class UserFeedbackRepository(Repository):
     """Reads and writes of user_feedback over one connection (never commits)."""
 
     def _one(self, query: str, params: dict[str, Any], what: str) -> GapReport | None:
-        with storage_errors(what), self.conn.cursor(row_factory=dict_row) as cur:
-            row = cur.execute(query, params).fetchone()
+        row = self._dict(query, params, what=what)
         return None if row is None else GapReport(**row)
 
     def create(self, data: dict[str, Any]) -> GapReport:

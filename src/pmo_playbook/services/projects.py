@@ -31,12 +31,17 @@ from pmo_playbook.services.sop_access import require_project_editor, require_rea
 _IGNORED_ON_UPDATE = ("_id", "projectId", "createdAt", "updatedAt", "createdBy", "lastModifiedBy")
 
 
+def _active_only(active: str | None) -> bool:
+    """The legacy list's filter: active projects unless `active` is the literal `false`."""
+    return active != "false"
+
+
 def list_projects(
     conn: psycopg.Connection[Any], actor: Actor, active: str | None, *, public_read: bool = True
 ) -> list[ProjectRow]:
     """GET /api/projects: active only unless `active` is the literal `false` (then all)."""
     require_reader(actor, public_read)
-    return ProjectRepository(conn).list(active_only=active != "false")
+    return ProjectRepository(conn).list(active_only=_active_only(active))
 
 
 def list_projects_json(
@@ -44,7 +49,7 @@ def list_projects_json(
 ) -> str:
     """`list_projects` as the JSON text of the legacy shapes, built by the database."""
     require_reader(actor, public_read)
-    return ProjectRepository(conn).list_json(active_only=active != "false")
+    return ProjectRepository(conn).list_json(active_only=_active_only(active))
 
 
 def get_project(

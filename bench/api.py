@@ -1,4 +1,4 @@
-"""HTTP benchmark of `pmo serve` against the legacy application (issue 14), run on demand.
+"""HTTP benchmark of `pmo serve` against the legacy application, run on demand.
 
     .venv/bin/python -m bench.api [--legacy /work/legacy-build] [--duration 8] [--rounds 2]
                                   [--connections 20,50,200] [--workers N]

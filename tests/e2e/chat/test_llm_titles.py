@@ -1,5 +1,5 @@
-"""Session titles by the model (issue 6: "a session title from the first question, or an LLM
-summary when configured"), against the local chat-completions server of fake_llm.py (real
+"""Session titles by the model (a session title from the first question, or an LLM summary
+when one is configured), against the local chat-completions server of fake_llm.py (real
 HTTP, real httpx client). The title is made once, when the turn creates the session."""
 
 from __future__ import annotations

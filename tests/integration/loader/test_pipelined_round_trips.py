@@ -1,4 +1,4 @@
-"""Round trips per batch: the loader pipelines its statements (issue 3, benchmark (e)).
+"""Round trips per batch: the loader pipelines its statements (the remote-database case of bench/migrate.py).
 
 A remote database (Neon) costs one network round trip every time the client waits for the
 server, so the loader's time there grows with waits per batch. A loopback TCP proxy (plain
